@@ -265,7 +265,10 @@ int analyze_encode(const struct analyze_stream *s, struct wbuf *out,
         const struct analyze_section *sec = &s->sections[i];
 
         wbuf_u8(out, sec->type);
-        if (sec->type == QEMU_VM_SECTION_FULL) {
+        if (sec->type == QEMU_VM_SECTION_PART ||
+            sec->type == QEMU_VM_SECTION_END) {
+            wbuf_be32(out, sec->section_id);
+        } else if (sec->type != QEMU_VM_CONFIGURATION) {
             len = strlen(sec->idstr);
             wbuf_be32(out, sec->section_id);
             wbuf_u8(out, (uint8_t)len);
@@ -273,8 +276,13 @@ int analyze_encode(const struct analyze_stream *s, struct wbuf *out,
             wbuf_be32(out, sec->instance_id);
             wbuf_be32(out, sec->version_id);
         }
-        rc = analyze_encode_body(out, sec->layout->vmsd, sec->version_id,
-                                 sec->fields, sec->subsections, err, errlen);
+        if (sec->raw != NULL) {
+            rc = wbuf_put(out, sec->raw, sec->raw_len);
+        } else {
+            rc = analyze_encode_body(out, sec->layout->vmsd, sec->version_id,
+                                     sec->fields, sec->subsections, err,
+                                     errlen);
+        }
         if (rc < 0) {
             return rc;
         }

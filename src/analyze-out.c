@@ -115,13 +115,28 @@ int analyze_config_layout(struct layout_set *set, char *err, size_t errlen)
 
 /* --------------------------------------------------------------- JSON */
 
+/* Section type names, as JSON "type" and in the text listing. */
+static const char *const section_type_names[] = {
+    [QEMU_VM_SECTION_START] = "start",
+    [QEMU_VM_SECTION_PART] = "part",
+    [QEMU_VM_SECTION_END] = "end",
+    [QEMU_VM_SECTION_FULL] = "full",
+    [QEMU_VM_CONFIGURATION] = "configuration",
+};
+
 static struct json *section_json(const struct analyze_section *sec)
 {
     struct json *o = json_new_object();
-    bool full = sec->type == QEMU_VM_SECTION_FULL;
+    bool full = sec->type == QEMU_VM_SECTION_FULL ||
+                sec->type == QEMU_VM_SECTION_START;
 
     json_object_set(o, "type",
-                    json_new_string(full ? "full" : "configuration"));
+                    json_new_string(section_type_names[sec->type]));
+    if (sec->type == QEMU_VM_SECTION_PART ||
+        sec->type == QEMU_VM_SECTION_END) {
+        json_object_set(o, "section_id", json_new_int(sec->section_id));
+        json_object_set(o, "idstr", json_new_string(sec->idstr));
+    }
     if (full) {
         json_object_set(o, "section_id", json_new_int(sec->section_id));
         json_object_set(o, "idstr", json_new_string(sec->idstr));
@@ -309,6 +324,13 @@ void analyze_print_text(FILE *out, const struct analyze_stream *s)
         if (sec->type == QEMU_VM_CONFIGURATION) {
             fprintf(out, "0x%06zx CONFIGURATION (0x07) body 0x%06zx..0x%06zx"
                     "\n", sec->offset, sec->body_offset, sec->body_end);
+        } else if (sec->raw != NULL) {
+            fprintf(out, "0x%06zx %s (0x%02x) section_id=%u idstr='%s' "
+                    "body 0x%06zx..0x%06zx%s (RAM, summarised)\n",
+                    sec->offset, sec->type == QEMU_VM_SECTION_START ? "START"
+                    : sec->type == QEMU_VM_SECTION_PART ? "PART" : "END",
+                    sec->type, sec->section_id, sec->idstr, sec->body_offset,
+                    sec->body_end, sec->has_footer ? " +footer" : "");
         } else {
             fprintf(out, "0x%06zx FULL (0x04) section_id=%u idstr='%s' "
                     "instance_id=%u version_id=%u body 0x%06zx..0x%06zx%s "

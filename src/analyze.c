@@ -401,17 +401,11 @@ static int walk_footer(struct walk *w, struct analyze_stream *s,
     return 0;
 }
 
-static int walk_full(struct walk *w, struct analyze_stream *s,
-                     const struct layout_set *layouts, bool first)
+/* The FULL/START header: id, counted idstr, instance, version. */
+static int walk_section_header(struct walk *w, struct analyze_section *sec)
 {
-    struct analyze_section *sec = stream_push(s);
-    char why[320];
     uint8_t len;
 
-    if (sec == NULL) {
-        return walk_fail(w, cursor_offset(&w->c), "out of memory");
-    }
-    sec->type = QEMU_VM_SECTION_FULL;
     sec->offset = cursor_offset(&w->c) - 1;
     if (walk_need(w, 5, "section header") < 0) {
         return -EINVAL;
@@ -429,6 +423,22 @@ static int walk_full(struct walk *w, struct analyze_stream *s,
     sec->instance_id = cursor_be32(&w->c);
     sec->version_id = cursor_be32(&w->c);
     sec->body_offset = cursor_offset(&w->c);
+    return 0;
+}
+
+static int walk_full(struct walk *w, struct analyze_stream *s,
+                     const struct layout_set *layouts, bool first)
+{
+    struct analyze_section *sec = stream_push(s);
+    char why[320];
+
+    if (sec == NULL) {
+        return walk_fail(w, cursor_offset(&w->c), "out of memory");
+    }
+    sec->type = QEMU_VM_SECTION_FULL;
+    if (walk_section_header(w, sec) < 0) {
+        return -EINVAL;
+    }
     sec->layout = layout_set_find(&s->own, sec->idstr, sec->instance_id,
                                   sec->version_id, why, sizeof(why));
     if (sec->layout == NULL && layouts != NULL) {
@@ -444,6 +454,64 @@ static int walk_full(struct walk *w, struct analyze_stream *s,
         return -EINVAL;
     }
     sec->body_end = cursor_offset(&w->c);
+    return walk_footer(w, s, sec, first);
+}
+
+/*
+ * START/PART/END of the "ram" iterable: stepped over record by record
+ * (analyze-ram.c) and kept verbatim; any other iterable is refused.
+ */
+static int walk_iterable(struct walk *w, struct analyze_stream *s,
+                         uint8_t type, bool first)
+{
+    struct analyze_section *sec = stream_push(s);
+    size_t err_off = 0;
+    char why[160];
+
+    if (sec == NULL) {
+        return walk_fail(w, cursor_offset(&w->c), "out of memory");
+    }
+    sec->type = type;
+    if (type == QEMU_VM_SECTION_START) {
+        if (walk_section_header(w, sec) < 0) {
+            return -EINVAL;
+        }
+        if (strcmp(sec->idstr, "ram") != 0 || s->ram.started ||
+            sec->version_id != 4) {
+            return walk_fail(w, sec->offset, "iterable section '%s' "
+                             "version %u: only one \"ram\" version 4 is "
+                             "understood", sec->idstr, sec->version_id);
+        }
+        s->ram.started = true;
+        s->ram.section_id = sec->section_id;
+        s->ram.last = -1;
+    } else {
+        sec->offset = cursor_offset(&w->c) - 1;
+        if (walk_need(w, 4, "section header") < 0) {
+            return -EINVAL;
+        }
+        sec->section_id = cursor_be32(&w->c);
+        if (!s->ram.started || sec->section_id != s->ram.section_id) {
+            return walk_fail(w, sec->offset, "%s section for section id %u "
+                             "without its START", type ==
+                             QEMU_VM_SECTION_PART ? "PART" : "END",
+                             sec->section_id);
+        }
+        snprintf(sec->idstr, sizeof(sec->idstr), "ram");
+        sec->body_offset = cursor_offset(&w->c);
+    }
+    if (analyze_ram_body(&w->c, &s->ram, type == QEMU_VM_SECTION_START,
+                         sec->fields, &w->budget, &err_off, why,
+                         sizeof(why)) < 0) {
+        return walk_fail(w, err_off, "%s", why);
+    }
+    sec->body_end = cursor_offset(&w->c);
+    sec->raw_len = sec->body_end - sec->body_offset;
+    sec->raw = malloc(sec->raw_len ? sec->raw_len : 1);
+    if (sec->raw == NULL) {
+        return walk_fail(w, sec->body_offset, "out of memory");
+    }
+    memcpy(sec->raw, w->c.base + sec->body_offset, sec->raw_len);
     return walk_footer(w, s, sec, first);
 }
 
@@ -551,16 +619,10 @@ static int walk_header(struct walk *w, struct analyze_stream *s)
     return 0;
 }
 
-static const char *const analyze_iterable_names[] = {
-    [QEMU_VM_SECTION_START] = "START",
-    [QEMU_VM_SECTION_PART] = "PART",
-    [QEMU_VM_SECTION_END] = "END",
-};
-
 static int walk_sections(struct walk *w, struct analyze_stream *s,
                          const struct layout_set *layouts)
 {
-    bool first_full = true;
+    bool first = true;
     size_t off;
     uint8_t t;
 
@@ -574,10 +636,10 @@ static int walk_sections(struct walk *w, struct analyze_stream *s,
         case QEMU_VM_EOF:
             return walk_eof(w, s);
         case QEMU_VM_SECTION_FULL:
-            if (walk_full(w, s, layouts, first_full) < 0) {
+            if (walk_full(w, s, layouts, first) < 0) {
                 return -EINVAL;
             }
-            first_full = false;
+            first = false;
             break;
         case QEMU_VM_CONFIGURATION:
             if (s->n != 0) {
@@ -591,9 +653,11 @@ static int walk_sections(struct walk *w, struct analyze_stream *s,
         case QEMU_VM_SECTION_START:
         case QEMU_VM_SECTION_PART:
         case QEMU_VM_SECTION_END:
-            return walk_fail(w, off, "%s section (0x%02x): iterable (RAM) "
-                             "state is not device state; cannot walk it",
-                             analyze_iterable_names[t], t);
+            if (walk_iterable(w, s, t, first) < 0) {
+                return -EINVAL;
+            }
+            first = false;
+            break;
         case QEMU_VM_COMMAND:
             return walk_fail(w, off, "COMMAND section (0x08) in a "
                              "device-state stream");
@@ -637,6 +701,7 @@ void analyze_stream_free(struct analyze_stream *s)
     for (i = 0; i < s->n; i++) {
         json_free(s->sections[i].fields);
         json_free(s->sections[i].subsections);
+        free(s->sections[i].raw);
     }
     free(s->sections);
     free(s->vmdesc);

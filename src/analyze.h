@@ -36,7 +36,7 @@
 struct json;
 
 struct analyze_section {
-    uint8_t type;                   /* QEMU_VM_SECTION_FULL or _CONFIGURATION */
+    uint8_t type;                   /* FULL, START, PART, END, CONFIGURATION */
     size_t offset;                  /* of the section type byte */
     size_t body_offset, body_end;   /* the body: [body_offset, body_end) */
     uint32_t section_id;
@@ -44,9 +44,26 @@ struct analyze_section {
     uint32_t instance_id;
     uint32_t version_id;
     bool has_footer;
-    const struct layout_entry *layout;  /* borrowed from a layout set */
+    const struct layout_entry *layout;  /* borrowed; NULL for RAM */
+    /* START/PART/END ("ram"): the body, kept verbatim (owned). */
+    uint8_t *raw;
+    size_t raw_len;
+    /* Decoded values; for RAM, a summary (blocks, page counts). */
     struct json *fields;            /* object (owned) */
     struct json *subsections;       /* object: name -> {version_id, fields} */
+};
+
+/* RAM blocks announced by the "ram" START section (QEMU's RAMBlocks). */
+#define ANALYZE_RAM_BLOCKS 64
+#define ANALYZE_PAGE_SIZE 4096u     /* x86 TARGET_PAGE_SIZE */
+
+struct analyze_ram {
+    uint32_t section_id;            /* of the "ram" START section */
+    bool started;
+    size_t nblocks;
+    char names[ANALYZE_RAM_BLOCKS][256];
+    uint64_t lengths[ANALYZE_RAM_BLOCKS];
+    int last;                       /* block for RAM_SAVE_FLAG_CONTINUE */
 };
 
 struct analyze_stream {
@@ -61,6 +78,7 @@ struct analyze_stream {
     size_t vmdesc_offset;
     struct layout_set own;          /* from the stream's VMDESCRIPTION */
     struct layout_set config;       /* the configuration section's layout */
+    struct analyze_ram ram;
 };
 
 /*
@@ -100,6 +118,17 @@ void analyze_print_text(FILE *out, const struct analyze_stream *s);
  * vmstate_configuration and its subsections) to `set`.
  */
 int analyze_config_layout(struct layout_set *set, char *err, size_t errlen);
+
+/*
+ * Walks the body of a "ram" START/PART/END section (QEMU's
+ * migration/ram.c records: MEM_SIZE with the block list, ZERO, PAGE,
+ * XBZRLE, COMPRESS_PAGE, up to EOS) and summarises it in `fields`.
+ * Returns 0, or -EINVAL with the reason in why and its offset in
+ * *err_off.  Each record costs one from *budget.
+ */
+int analyze_ram_body(struct cursor *c, struct analyze_ram *ram, bool start,
+                     struct json *fields, size_t *budget, size_t *err_off,
+                     char *why, size_t whylen);
 
 /* Lowercase hex of n bytes as a JSON string (NULL on failure). */
 struct json *analyze_hex(const uint8_t *p, size_t n);
