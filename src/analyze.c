@@ -154,16 +154,22 @@ static int walk_value(struct walk *w, const struct layout_field *f,
         subs = json_new_object();
         if (*out == NULL || subs == NULL) {
             json_free(subs);
+            json_free(*out);
+            *out = NULL;
             break;
         }
         if (walk_body(w, f->sub, f->sub->version_id, *out, subs,
                       depth + 1) < 0) {
             json_free(subs);
+            json_free(*out);
+            *out = NULL;
             return -EINVAL;
         }
         if (subs->u.obj.n == 0) {
             json_free(subs);
         } else if (json_object_set(*out, "subsections", subs) < 0) {
+            json_free(*out);
+            *out = NULL;
             break;
         }
         return 0;
@@ -268,10 +274,14 @@ static int walk_subsections(struct walk *w, const struct layout_vmsd *l,
     struct json *body, *fields, *nested;
     char name[LAYOUT_MAX_NAME + 1];
     uint32_t version;
+    uint8_t len = 0;
     size_t off;
 
     while (walk_sub_ahead(w, l, name)) {
         off = cursor_offset(&w->c);
+        if (cursor_peek(&w->c, 1, &len) && strlen(name) != len) {
+            return walk_fail(w, off, "subsection name contains a NUL");
+        }
         sub = layout_find_sub(l, name);
         if (sub == NULL) {
             return walk_fail(w, off, "unknown subsection '%s' of '%s'",
@@ -291,12 +301,10 @@ static int walk_subsections(struct walk *w, const struct layout_vmsd *l,
                              sub->minimum_version_id, sub->version_id);
         }
         body = json_new_object();
-        fields = json_new_object();
-        nested = json_new_object();
         if (json_object_set(subs, name, body) < 0 ||
             json_object_set(body, "version_id", json_new_int(version)) < 0 ||
-            json_object_set(body, "fields", fields) < 0 || nested == NULL) {
-            json_free(nested);
+            json_object_set(body, "fields", fields = json_new_object()) < 0 ||
+            (nested = json_new_object()) == NULL) {
             return walk_fail(w, off, "out of memory");
         }
         if (walk_body(w, sub, version, fields, nested, depth + 1) < 0) {
