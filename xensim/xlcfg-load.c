@@ -75,6 +75,7 @@ static const struct {
     { "kernel", K_STR, SLOT(kernel), 0 },
     { "ramdisk", K_STR, SLOT(ramdisk), 0 },
     { "cmdline", K_STR, SLOT(cmdline), 0 },
+    { "extra", K_STR, SLOT(extra), 0 },
     { "boot", K_STR, SLOT(boot), 0 },
     { "vga", K_STR, SLOT(vga), 0 },
     { "videoram", K_U64, SLOT(videoram_mb), 1024 },
@@ -360,6 +361,10 @@ static int load_defaults(struct xlcfg *cfg, char *err, size_t errlen)
     if (cfg->maxmem_mb < cfg->memory_mb) {
         cfg->maxmem_mb = cfg->memory_mb;
     }
+    if (cfg->cmdline == NULL && cfg->extra != NULL &&
+        (cfg->cmdline = strdup(cfg->extra)) == NULL) {
+        return -ENOMEM;
+    }
     if (cfg->vcpus == 0) {
         cfg->vcpus = 1;
     }
@@ -468,6 +473,7 @@ void xlcfg_free(struct xlcfg *cfg)
     free(cfg->kernel);
     free(cfg->ramdisk);
     free(cfg->cmdline);
+    free(cfg->extra);
     free(cfg->boot);
     free(cfg->vga);
     memset(cfg, 0, sizeof(*cfg));

@@ -131,6 +131,7 @@ struct xlcfg {
     /* HVM keys libxl turns into device-model arguments. */
     struct xlcfg_vfb hvm_vnc; /* vnc, vnclisten, vncdisplay, vncunused... */
     char *kernel, *ramdisk, *cmdline;
+    char *extra;              /* xl: the cmdline when cmdline is unset */
     char *boot;               /* default "cda" */
     char *vga;                /* "cirrus" (default), "stdvga", "none" */
     uint64_t videoram_mb;     /* default 8 for cirrus, 16 for stdvga */
