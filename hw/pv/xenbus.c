@@ -48,6 +48,7 @@ struct xenbus_dev {
     char fe_token[80];
     enum xenbus_state be_state;
     bool connected;
+    bool ignored;          /* not ours: never touched */
     void *priv;
     struct xenbus_dev *next;
 };
@@ -152,6 +153,11 @@ const char *xenbus_name(const struct xenbus_dev *dev)
 void *xenbus_priv(struct xenbus_dev *dev)
 {
     return dev->priv;
+}
+
+void *xenbus_env(struct xenbus_dev *dev)
+{
+    return dev->bus->cfg.env;
 }
 
 void xenbus_set_priv(struct xenbus_dev *dev, void *priv)
@@ -458,6 +464,10 @@ static void dev_create(struct xenbus *bus, const struct xenbus_type *t,
     dev->next = bus->devs;
     bus->devs = dev;
     rc = t->ops->init ? t->ops->init(dev) : 0;
+    if (rc == XENBUS_NOT_MINE) {
+        dev->ignored = true;
+        return;
+    }
     if (rc < 0) {
         log_warnx("%s: cannot create the backend: %s", dev->name,
                   strerror(-rc));
@@ -518,6 +528,9 @@ static void type_enumerate(struct xenbus *bus, const struct xenbus_type *t)
         if (d->type != t) {
             continue;
         }
+        if (d->ignored) {
+            continue;
+        }
         snprintf(path, sizeof(path), "%s/online", d->be);
         if (read_path_uint(bus, path, 1, &online) < 0 || online == 0) {
             if (d->be_state == XB_CLOSED || d->be_state == XB_INITWAIT ||
@@ -566,7 +579,7 @@ void xenbus_foreach(struct xenbus *bus, const char *type,
                     void *opaque)
 {
     for (struct xenbus_dev *d = bus->devs; d; d = d->next) {
-        if (type == NULL || strcmp(d->type->name, type) == 0) {
+        if (!d->ignored && (type == NULL || strcmp(d->type->name, type) == 0)) {
             fn(d, opaque);
         }
     }

@@ -57,8 +57,14 @@ struct xenbus_host_ops {
     int (*evtchn_unmask)(void *ctx, uint32_t port);
 };
 
+#define XENBUS_NOT_MINE 1
+
 struct xenbus_ops {
-    /* Reads backend parameters and writes features; 0 or -errno. */
+    /*
+     * Reads backend parameters and writes features; 0 or -errno.
+     * XENBUS_NOT_MINE: the device belongs to someone else (a console
+     * of type xenconsoled): it is left alone, nothing is written.
+     */
     int (*init)(struct xenbus_dev *dev);
     /* Reads frontend keys, maps rings, binds channels; 0 or -errno. */
     int (*connect)(struct xenbus_dev *dev);
@@ -84,6 +90,8 @@ struct xenbus_cfg {
     size_t ntypes;
     /* Event-channel allowance per port per 100 ms (0: 1000). */
     uint32_t evtchn_allowance;
+    /* Passed through to types (console: struct pv_env, hw/pv/console.h). */
+    void *env;
 };
 
 /* NULL with errno. */
@@ -112,6 +120,7 @@ uint32_t xenbus_domid(const struct xenbus_dev *dev);
 uint32_t xenbus_devid(const struct xenbus_dev *dev);
 const char *xenbus_name(const struct xenbus_dev *dev);   /* "qdisk-1/51712" */
 void *xenbus_priv(struct xenbus_dev *dev);
+void *xenbus_env(struct xenbus_dev *dev);
 void xenbus_set_priv(struct xenbus_dev *dev, void *priv);
 
 /* Reads a backend (be) or frontend (fe) key; NULL if absent (malloc'd). */
