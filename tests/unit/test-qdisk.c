@@ -25,192 +25,7 @@
 #include "tests/tap.h"
 #include "tests/unit/blk-harness.h"
 
-#define MAXN 512
-
-struct kv {
-    char *path, *val;
-};
-
-struct fhost {
-    struct kv kv[MAXN];
-    unsigned nkv;
-    struct kv watches[64];       /* path, token */
-    unsigned nwatch;
-    struct kv events[MAXN];      /* path, token */
-    unsigned nev;
-    uint32_t next_port;
-    uint32_t remote[256];
-    unsigned notifies[256], unmasks[256];
-    bool bound[256];
-};
-
-static struct kv *kv_find(struct fhost *h, const char *path)
-{
-    for (unsigned i = 0; i < h->nkv; i++) {
-        if (strcmp(h->kv[i].path, path) == 0) {
-            return &h->kv[i];
-        }
-    }
-    return NULL;
-}
-
-static void fire(struct fhost *h, const char *path)
-{
-    for (unsigned i = 0; i < h->nwatch; i++) {
-        size_t n = strlen(h->watches[i].path);
-
-        if (strncmp(path, h->watches[i].path, n) == 0 &&
-            (path[n] == '\0' || path[n] == '/') && h->nev < MAXN) {
-            h->events[h->nev].path = strdup(path);
-            h->events[h->nev].val = strdup(h->watches[i].val);
-            h->nev++;
-        }
-    }
-}
-
-static int fh_read(void *ctx, const char *path, char **val)
-{
-    struct kv *k = kv_find(ctx, path);
-
-    if (k == NULL) {
-        return -ENOENT;
-    }
-    *val = strdup(k->val);
-    return 0;
-}
-
-static int fh_write(void *ctx, const char *path, const char *val)
-{
-    struct fhost *h = ctx;
-    struct kv *k = kv_find(h, path);
-
-    if (k) {
-        free(k->val);
-        k->val = strdup(val);
-    } else if (h->nkv < MAXN) {
-        h->kv[h->nkv].path = strdup(path);
-        h->kv[h->nkv].val = strdup(val);
-        h->nkv++;
-    } else {
-        return -ENOSPC;
-    }
-    fire(h, path);
-    return 0;
-}
-
-static int fh_rm(void *ctx, const char *path)
-{
-    struct kv *k = kv_find(ctx, path);
-
-    if (k) {
-        free(k->val);
-        k->val = strdup("");
-    }
-    return 0;
-}
-
-static int fh_directory(void *ctx, const char *path, char ***names,
-                        unsigned *n)
-{
-    struct fhost *h = ctx;
-    size_t pl = strlen(path);
-    char **out = calloc(MAXN, sizeof(char *));
-    unsigned cnt = 0;
-
-    for (unsigned i = 0; i < h->nkv; i++) {
-        const char *p = h->kv[i].path, *rest, *slash;
-        size_t len;
-        bool dup = false;
-
-        if (strncmp(p, path, pl) != 0 || p[pl] != '/') {
-            continue;
-        }
-        rest = p + pl + 1;
-        slash = strchr(rest, '/');
-        len = slash ? (size_t)(slash - rest) : strlen(rest);
-        for (unsigned j = 0; j < cnt; j++) {
-            dup |= strlen(out[j]) == len && strncmp(out[j], rest, len) == 0;
-        }
-        if (!dup) {
-            out[cnt++] = strndup(rest, len);
-        }
-    }
-    *names = out;
-    *n = cnt;
-    return 0;
-}
-
-static int fh_watch(void *ctx, const char *path, const char *token)
-{
-    struct fhost *h = ctx;
-
-    h->watches[h->nwatch].path = strdup(path);
-    h->watches[h->nwatch].val = strdup(token);
-    h->nwatch++;
-    h->events[h->nev].path = strdup(path);
-    h->events[h->nev].val = strdup(token);
-    h->nev++;
-    return 0;
-}
-
-static int fh_unwatch(void *ctx, const char *path, const char *token)
-{
-    struct fhost *h = ctx;
-
-    for (unsigned i = 0; i < h->nwatch; i++) {
-        if (strcmp(h->watches[i].path, path) == 0 &&
-            strcmp(h->watches[i].val, token) == 0) {
-            free(h->watches[i].path);
-            free(h->watches[i].val);
-            h->watches[i] = h->watches[--h->nwatch];
-            return 0;
-        }
-    }
-    return -ENOENT;
-}
-
-static int fh_bind(void *ctx, uint32_t domid, uint32_t remote)
-{
-    struct fhost *h = ctx;
-    uint32_t p = h->next_port++;
-
-    h->remote[p] = remote;
-    h->bound[p] = true;
-    return (int)p;
-}
-
-static int fh_unbind(void *ctx, uint32_t port)
-{
-    struct fhost *h = ctx;
-
-    h->bound[port] = false;
-    return 0;
-}
-
-static int fh_notify(void *ctx, uint32_t port)
-{
-    ((struct fhost *)ctx)->notifies[port]++;
-    return 0;
-}
-
-static int fh_unmask(void *ctx, uint32_t port)
-{
-    ((struct fhost *)ctx)->unmasks[port]++;
-    return 0;
-}
-
-static const struct xenbus_host_ops fh_ops = {
-    .read = fh_read,
-    .write = fh_write,
-    .rm = fh_rm,
-    .directory = fh_directory,
-    .watch = fh_watch,
-    .unwatch = fh_unwatch,
-    .evtchn_bind = fh_bind,
-    .evtchn_unbind = fh_unbind,
-    .evtchn_notify = fh_notify,
-    .evtchn_unmask = fh_unmask,
-};
+#include "tests/unit/xb-harness.h"
 
 static const struct xenbus_type types[] = {
     {"qdisk", &qdisk_ops},
@@ -226,12 +41,7 @@ struct world {
 
 static void pump(struct world *w)
 {
-    for (unsigned i = 0; i < w->h.nev; i++) {
-        xenbus_watch_fired(w->bus, w->h.events[i].path, w->h.events[i].val);
-        free(w->h.events[i].path);
-        free(w->h.events[i].val);
-    }
-    w->h.nev = 0;
+    fhost_pump(&w->h, w->bus);
 }
 
 static void put(struct world *w, const char *path, const char *val)
@@ -355,12 +165,7 @@ static bool fe_io(struct world *w, struct fring *f, uint32_t port,
 
 static uint32_t port_for(struct world *w, uint32_t remote)
 {
-    for (uint32_t p = 0; p < w->h.next_port; p++) {
-        if (w->h.bound[p] && w->h.remote[p] == remote) {
-            return p;
-        }
-    }
-    return 0;
+    return fhost_port_for(&w->h, remote);
 }
 
 static void connect_fe(struct world *w, unsigned devid, struct fring *f,
@@ -587,18 +392,7 @@ int main(void)
     }
 
     xenbus_free(w.bus);
-    for (unsigned i = 0; i < w.h.nev; i++) {
-        free(w.h.events[i].path);
-        free(w.h.events[i].val);
-    }
-    for (unsigned i = 0; i < w.h.nkv; i++) {
-        free(w.h.kv[i].path);
-        free(w.h.kv[i].val);
-    }
-    for (unsigned i = 0; i < w.h.nwatch; i++) {
-        free(w.h.watches[i].path);
-        free(w.h.watches[i].val);
-    }
+    fhost_fini(&w.h);
     is_int(w.g.live_maps, 0, "every grant mapping released at teardown");
     fguest_fini(&w.g);
     loop_free(w.loop);
