@@ -317,7 +317,7 @@ void store_set_exists_hook(struct store *st, store_exists_fn *fn,
     st->exists_opaque = opaque;
 }
 
-int store_write(struct store *st, const char *path, const char *value)
+int store_node_write(struct store *st, const char *path, const char *value)
 {
     const struct snode *n;
     struct snode *d;
@@ -344,7 +344,7 @@ int store_write(struct store *st, const char *path, const char *value)
     return rc;
 }
 
-int store_read(struct store *st, const char *path, char **value)
+int store_node_read(struct store *st, const char *path, char **value)
 {
     const struct snode *n;
     int rc = tree_get(st, NULL, path, SPERM_READ, &n);

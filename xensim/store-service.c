@@ -24,9 +24,9 @@ int xenstored_start(struct simhost *h)
         log_warn("xenstored: cannot serve in %s", h->dir);
         return rc;
     }
-    rc = store_write(h->store, "/local/domain/0/domid", "0");
+    rc = store_node_write(h->store, "/local/domain/0/domid", "0");
     if (rc == 0) {
-        rc = store_write(h->store, "/local/domain/0/name", "Domain-0");
+        rc = store_node_write(h->store, "/local/domain/0/name", "Domain-0");
     }
     return rc;
 }

@@ -44,10 +44,10 @@ void store_domain_released(struct store *st, uint32_t domid);
 /*
  * In-process access for xensim's own services (the simulated host's
  * "xen-init-dom0"): privileged write and read, no transaction.
- * 0 or -errno; store_read returns a malloc'd nul-terminated copy.
+ * 0 or -errno; store_node_read returns a malloc'd nul-terminated copy.
  */
-int store_write(struct store *st, const char *path, const char *value);
-int store_read(struct store *st, const char *path, char **value);
+int store_node_write(struct store *st, const char *path, const char *value);
+int store_node_read(struct store *st, const char *path, char **value);
 
 /*
  * A connection with no socket, for the fuzzer and unit tests: bytes
