@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every device state description xendm has (see vmsd-table.h).
- * Append one line per description: { "<QEMU type name>", &vmstate_x }.
+ * Append one line per description:
+ *   { "<QEMU type name>", &vmstate_x, sizeof(struct x_state) },
  * The "type" is the key of the -dump-vmstate JSON (QEMU uses the QOM
  * type name there); descriptions that are not devices in QEMU (the
  * global "timer") use their section name.
@@ -14,6 +15,6 @@
 #include "vmsd-table.h"
 
 const struct vmsd_table_entry vmsd_table[] = {
-    { "timer", &vmstate_cpu_timers },
-    { NULL, NULL },
+    { "timer", &vmstate_cpu_timers, sizeof(struct cpu_timers) },
+    { NULL, NULL, 0 },
 };

@@ -8,11 +8,14 @@
 #ifndef XENDM_VMSD_TABLE_H
 #define XENDM_VMSD_TABLE_H
 
+#include <stddef.h>
+
 #include "../src/vmstate.h"
 
 struct vmsd_table_entry {
     const char *type;                  /* QEMU's device type name */
     const struct vmstate_desc *vmsd;
+    size_t size;                       /* sizeof the state struct */
 };
 
 /* Terminated by an entry whose `type` is NULL. */
