@@ -629,3 +629,41 @@ int vmstate_desc_check(const struct vmstate_desc *vmsd, size_t state_size)
 {
     return vms_check_desc(vmsd, state_size, 0);
 }
+
+static size_t vms_max(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+static size_t vms_extent(const struct vmstate_desc *vmsd, int depth)
+{
+    const struct vmstate_desc *const *sub;
+    const struct vmstate_field *f;
+    size_t end = 0, n;
+
+    if (vmsd == NULL || depth > VMS_MAX_DEPTH) {
+        return 0;
+    }
+    for (f = vmsd->fields; f != NULL && f->name != NULL; f++) {
+        n = f->num ? f->num : 1;
+        if (f->count != VMS_COUNT_NONE) {
+            end = vms_max(end, f->count_offset + vms_count_width(f->count));
+        }
+        if (f->kind == VMS_BUFFER || f->kind == VMS_VBUFFER) {
+            end = vms_max(end, f->offset + f->size);
+        } else if (f->kind != VMS_UNUSED && f->kind != VMS_VALIDATE) {
+            end = vms_max(end, f->offset + n * f->size);
+        }
+    }
+    for (sub = vmsd->subsections; sub != NULL && *sub != NULL; sub++) {
+        end = vms_max(end, vms_extent(*sub, depth + 1));
+    }
+    return end;
+}
+
+size_t vmstate_desc_extent(const struct vmstate_desc *vmsd)
+{
+    size_t end = vms_extent(vmsd, 0);
+
+    return end > 0 && vmstate_desc_check(vmsd, end) == 0 ? end : 0;
+}

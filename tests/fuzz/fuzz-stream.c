@@ -104,6 +104,7 @@ static const struct vmstate_desc fz_vmsd = {
 static struct fixture fx;
 static struct fz_state fz;
 static void *table_state[64];
+static size_t table_size[64];
 
 static void fz_setup(void)
 {
@@ -116,11 +117,11 @@ static void fz_setup(void)
         savevm_register(fx.sv, &reg) < 0) {
         abort();
     }
-    for (i = 0; vmsd_table[i].type != NULL && i < 64; i++) {
-        reg.idstr = vmsd_table[i].vmsd->name;
-        reg.vmsd = vmsd_table[i].vmsd;
-        reg.size = vmsd_table[i].size;
-        reg.opaque = table_state[i] = calloc(1, vmsd_table[i].size);
+    for (i = 0; vmsd_table[i] != NULL && i < 64; i++) {
+        reg.idstr = vmsd_table[i]->name;
+        reg.vmsd = vmsd_table[i];
+        reg.size = table_size[i] = vmstate_desc_extent(vmsd_table[i]);
+        reg.opaque = table_state[i] = calloc(1, reg.size ? reg.size : 1);
         reg.instance_id = -1;
         savevm_register(fx.sv, &reg);   /* "timer" is already there */
     }
@@ -137,13 +138,13 @@ static uint8_t *fz_snapshot(size_t *len)
     }
     memcpy(b + n, &fz, sizeof(fz));
     n += sizeof(fz);
-    for (i = 0; vmsd_table[i].type != NULL && i < 64; i++) {
-        b = realloc(b, n + vmsd_table[i].size);
+    for (i = 0; vmsd_table[i] != NULL && i < 64; i++) {
+        b = realloc(b, n + table_size[i]);
         if (b == NULL) {
             abort();
         }
-        memcpy(b + n, table_state[i], vmsd_table[i].size);
-        n += vmsd_table[i].size;
+        memcpy(b + n, table_state[i], table_size[i]);
+        n += table_size[i];
     }
     *len = n;
     return b;
