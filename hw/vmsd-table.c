@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every device state description xendm has (see vmsd-table.h).
- * Append one line per description: { "<QEMU type name>", &vmstate_x }.
- * The "type" is the key of the -dump-vmstate JSON (QEMU uses the QOM
- * type name there); descriptions that are not devices in QEMU (the
- * global "timer") use their section name.
+ * Append one line per top-level description (`&vmstate_x,`) before
+ * the NULL; nested and subsection descriptions come with their parent.
  */
 #include "config.h"
 
@@ -13,7 +11,7 @@
 #include "../src/cpu-timers.h"
 #include "vmsd-table.h"
 
-const struct vmsd_table_entry vmsd_table[] = {
-    { "timer", &vmstate_cpu_timers },
-    { NULL, NULL },
+const struct vmstate_desc *const vmsd_table[] = {
+    &vmstate_cpu_timers,
+    NULL,
 };
