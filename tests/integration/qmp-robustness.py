@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmplib import Qmp, Tap, libxl_argv, spawn, tmpdir, wait_exit  # noqa
+from qmplib import Qmp, Tap, libxl_argv, spawn, tmpdir, wait_exit, wait_for  # noqa
 
 t = Tap()
 d = tmpdir()
@@ -103,7 +103,7 @@ for i in range(200):
 for i in range(200):
     a.reply()
 os.close(junk)
-t.eq(fds(), fd_base, "fds passed with commands that take none are closed")
+t.eq(wait_for(lambda: fds() == fd_base) and fds(), fd_base, "fds passed with commands that take none are closed")
 
 # A client that never reads: flood commands, never read a reply.
 n_flood = 0
@@ -150,7 +150,8 @@ for how in ("mid-command", "after-command", "at-connect"):
     n.close()
 
 # `a` is gone now: one client fd fewer than at the start.
-t.eq(fds(), fd_base - 1, "no fd leaked over all of it")
+t.eq(wait_for(lambda: fds() == fd_base - 1) and fds(), fd_base - 1,
+     "no fd leaked over all of it")
 t.eq(p.poll(), None, "xendm still running")
 p.send_signal(15)
 t.eq(wait_exit(p), 0, "SIGTERM: exit status 0")
