@@ -206,7 +206,7 @@ class Xenstored:
         self.why = None
         self.kind = None
         d = tmpdir()
-        xensim = os.path.join(TOP_BUILD, "xensim")
+        xensim = os.path.join(TOP_BUILD, "xensim", "xensim")
         if os.access(xensim, os.X_OK):
             r = subprocess.run([xensim, "start", "--dir", d],
                                capture_output=True, text=True, timeout=30)
@@ -214,6 +214,7 @@ class Xenstored:
             if r.returncode == 0 and os.path.exists(sock):
                 self.path, self.kind, self.dir = sock, "xensim", d
                 self.stop_argv = [xensim, "stop", "--dir", d]
+                atexit.register(self.stop)
                 return
         oracle = os.path.join(TOP_SRC, "..", "shared", "tools",
                               "xenstored-oracle", "run-xenstored.sh")
