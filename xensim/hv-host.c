@@ -169,8 +169,8 @@ int hv_send(struct hv_conn *c, uint16_t type, uint32_t seq, int status,
     if (sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         int e = errno;
 
-        hv_conn_kill(c, e == EAGAIN ? "not reading its socket"
-                                    : "send failed");
+        /* a peer that hung up is no news; one that stopped reading is */
+        hv_conn_kill(c, e == EAGAIN ? "not reading its socket" : NULL);
         return -e;
     }
     if (seq == 0 && c->status) {
@@ -416,27 +416,34 @@ static void hv_accept(struct loop *loop, int lfd, unsigned events,
     }
 }
 
+/* Binds under a temporary name and renames once listening, so the
+ * socket appears only when connects succeed. */
 static int hv_listen_at(struct hyp *hs, const char *path)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
+    int fd, e;
 
-    if (strlen(path) >= sizeof(sa.sun_path)) {
+    if (strlen(path) + 4 >= sizeof(sa.sun_path)) {
         return -ENAMETOOLONG;
     }
-    strcpy(sa.sun_path, path);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", path);
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -errno;
     }
-    unlink(path);
+    unlink(sa.sun_path);
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(fd, 64) < 0 ||
-        loop_fd_add(hs->loop, fd, LOOP_READ, hv_accept, hs) < 0) {
-        int e = errno ? errno : EIO;
-
+        listen(fd, 64) < 0 || rename(sa.sun_path, path) < 0) {
+        e = errno;
+        unlink(sa.sun_path);
         close(fd);
         return -e;
+    }
+    e = loop_fd_add(hs->loop, fd, LOOP_READ, hv_accept, hs);
+    if (e < 0) {
+        unlink(path);
+        close(fd);
+        return e;
     }
     return fd;
 }
