@@ -32,7 +32,7 @@ static void harness_on_term(int sig)
 static void harness_child(const char *dir)
 {
     struct loop *loop = loop_new();
-    struct hvs *hs;
+    struct hyp *hs;
 
     signal(SIGTERM, harness_on_term);
     log_init("xensim-hv", LOG_LEVEL_WARN);
