@@ -133,20 +133,10 @@ static int load_layouts(struct layout_set *set, char **files, size_t n)
         free(buf);
     }
 #ifdef ANALYZE_HAVE_TABLE
-    {
-        const struct vmstate_desc *descs[64];
-        size_t k = 0, t;
-
-        for (t = 0; vmsd_table[t].type != NULL && k + 1 < 64; t++) {
-            descs[k++] = vmsd_table[t].vmsd;
-        }
-        descs[k] = NULL;
-        if (layout_set_add_vmsd_table(set, descs, "xendm built-in", err,
-                                      sizeof(err)) < 0) {
-            fprintf(stderr, "xendm-analyze: built-in descriptions: %s\n",
-                    err);
-            return -1;
-        }
+    if (layout_set_add_vmsd_table(set, vmsd_table, "xendm built-in", err,
+                                  sizeof(err)) < 0) {
+        fprintf(stderr, "xendm-analyze: built-in descriptions: %s\n", err);
+        return -1;
     }
 #endif
     return 0;
