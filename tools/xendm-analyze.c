@@ -8,10 +8,12 @@
  *
  *   xendm-analyze [--json] [--layouts VMDESC.json]... FILE
  *   xendm-analyze [--layouts VMDESC.json]... --reencode IN OUT
- *   xendm-analyze [--layouts VMDESC.json]... --convert IN OUT
+ *   xendm-analyze [--layouts VMDESC.json]... [--modelled VMDESC.json]...
+ *                 --convert IN OUT
  *
  * Layouts: the stream's own VMDESCRIPTION, then each --layouts file in
- * order, then xendm's built-in descriptions.  The input file is
+ * order, then xendm's built-in descriptions.  --convert keeps what
+ * xendm's built-in descriptions (and any --modelled file) describe.  The input file is
  * untrusted; exit status 1 with "FILE: offset 0x...: reason" on any
  * refusal, 2 on a usage error.
  */
@@ -44,8 +46,8 @@ static void usage(FILE *out)
             "usage: xendm-analyze [--json] [--layouts VMDESC.json]... FILE\n"
             "       xendm-analyze [--layouts VMDESC.json]... --reencode IN "
             "OUT\n"
-            "       xendm-analyze [--layouts VMDESC.json]... --convert IN "
-            "OUT\n");
+            "       xendm-analyze [--layouts VMDESC.json]... "
+            "[--modelled VMDESC.json]... --convert IN OUT\n");
 }
 
 /* Reads a whole file (bounded); NULL with errno set. */
