@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Disk I/O that never blocks the event loop.
+ *
+ * A block backend hands reads, writes, flushes (fdatasync) and
+ * discards (fallocate PUNCH_HOLE|KEEP_SIZE) to an engine; each
+ * completes later through its `done` callback, always called from the
+ * loop and never from inside ioeng_submit.  Two engines: io_uring
+ * (when liburing is present and the kernel allows it), whose
+ * completions wake the loop through a registered eventfd, and a small
+ * pool of worker threads that report through an eventfd.  The
+ * threads touch only the request they were given and the queues
+ * guarded by the engine's mutex; they never touch the loop.
+ *
+ * Trust: offsets and lengths were validated by the caller against the
+ * disk size; the engine trusts them.  Short transfers are resumed;
+ * a read that hits end of file completes with -EIO.
+ */
+#ifndef XENDM_IO_ENGINE_H
+#define XENDM_IO_ENGINE_H
+
+#include <stdint.h>
+
+struct loop;
+struct ioeng;
+
+enum ioeng_kind {
+    IOENG_AUTO = 0,   /* io_uring if it works, else threads */
+    IOENG_URING,
+    IOENG_THREADS,
+};
+
+enum ioeng_op {
+    IOENG_READ = 0,
+    IOENG_WRITE,
+    IOENG_FLUSH,
+    IOENG_DISCARD,
+};
+
+struct ioeng_req;
+typedef void ioeng_done_fn(struct ioeng_req *req, int res);
+
+struct ioeng_req {
+    enum ioeng_op op;
+    int fd;
+    uint64_t off;
+    uint64_t len;
+    void *buf;
+    ioeng_done_fn *done;    /* res: 0 or -errno */
+    void *opaque;
+    /* private to the engine */
+    uint64_t doneb;
+    struct ioeng_req *next;
+};
+
+/*
+ * A new engine on `loop` with room for `depth` requests in flight
+ * (more are queued).  NULL with errno on failure.  The environment
+ * variable XENDM_IO_ENGINE=threads|uring overrides IOENG_AUTO.
+ */
+struct ioeng *ioeng_new(struct loop *loop, enum ioeng_kind kind,
+                        unsigned depth);
+
+/*
+ * Releases the engine.  Requests still in flight are waited for and
+ * their callbacks are NOT called: callers drain first.
+ */
+void ioeng_free(struct ioeng *e);
+
+/* Queues req; 0, or -errno (then done is never called). */
+int ioeng_submit(struct ioeng *e, struct ioeng_req *req);
+
+unsigned ioeng_inflight(const struct ioeng *e);
+const char *ioeng_name(const struct ioeng *e);
+
+/* The same operation done synchronously (for the bench's host side
+ * and for tests): 0 or -errno. */
+int ioeng_do_sync(struct ioeng_req *req);
+
+#endif
