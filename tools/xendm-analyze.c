@@ -136,10 +136,13 @@ static int load_layouts(struct layout_set *set, char **files, size_t n)
         free(buf);
     }
 #ifdef ANALYZE_HAVE_TABLE
-    if (layout_set_add_vmsd_table(set, vmsd_table, "xendm built-in", err,
-                                  sizeof(err)) < 0) {
-        fprintf(stderr, "xendm-analyze: built-in descriptions: %s\n", err);
-        return -1;
+    for (i = 0; vmsd_table[i].type != NULL; i++) {
+        if (layout_set_add_vmsd(set, vmsd_table[i].vmsd, "xendm built-in",
+                                err, sizeof(err)) < 0) {
+            /* One bad description must not hide every other layout. */
+            fprintf(stderr, "xendm-analyze: warning: skipping the built-in "
+                    "description of %s: %s\n", vmsd_table[i].type, err);
+        }
     }
 #endif
     return 0;
