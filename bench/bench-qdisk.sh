@@ -9,3 +9,4 @@ secs=${2:-2}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$builddir/bench/bench-qdisk" "$dir/disk.img" "$secs"
+"$builddir/bench/bench-qdisk" "$dir/disk2.img" "$secs" odirect
