@@ -167,4 +167,75 @@ int vmstate_load(struct cursor *in, const struct vmstate_desc *vmsd,
 #define VMSTATE_VALIDATE(NAME, FN)                                           \
     { .name = (NAME), .kind = VMS_VALIDATE, .validate = (FN) }
 
+/*
+ * Variable arrays: F is declared as T F[CAP]; the element count is the
+ * field C of STATE (loaded earlier in the same table), whose C type
+ * must match the macro (a mismatch fails to compile).  A count above
+ * CAP is refused on load and on save.
+ */
+#define VMS_COUNT_CHECK_(S, C, BYTES)                                        \
+    (offsetof(S, C) +                                                        \
+     0 * sizeof(char[sizeof(((S *)0)->C) == (BYTES) ? 1 : -1]))
+#define VMS_VARRAY_(KIND, F, S, C, CK, BYTES, V)                             \
+    { .name = #F, .kind = (KIND), .offset = offsetof(S, F),                  \
+      .size = sizeof(((S *)0)->F[0]),                                        \
+      .num = sizeof(((S *)0)->F) / sizeof(((S *)0)->F[0]),                   \
+      .count = (CK), .count_offset = VMS_COUNT_CHECK_(S, C, BYTES),          \
+      .version_id = (V) }
+#define VMSTATE_VARRAY_U8_V(KIND, F, S, C, V)                                \
+    VMS_VARRAY_(KIND, F, S, C, VMS_COUNT_U8, 1, V)
+#define VMSTATE_VARRAY_U16_V(KIND, F, S, C, V)                               \
+    VMS_VARRAY_(KIND, F, S, C, VMS_COUNT_U16, 2, V)
+#define VMSTATE_VARRAY_U32_V(KIND, F, S, C, V)                               \
+    VMS_VARRAY_(KIND, F, S, C, VMS_COUNT_U32, 4, V)
+#define VMSTATE_VARRAY_I32_V(KIND, F, S, C, V)                               \
+    VMS_VARRAY_(KIND, F, S, C, VMS_COUNT_I32, 4, V)
+
+/* A variable array of nested structs T F[CAP] counted by C. */
+#define VMS_STRUCT_VARRAY_(F, S, C, CK, BYTES, V, DESC, T)                   \
+    { .name = #F, .kind = VMS_STRUCT, .offset = offsetof(S, F),              \
+      .size = sizeof(T),                                                     \
+      .num = sizeof(((S *)0)->F) / sizeof(T),                                \
+      .count = (CK), .count_offset = VMS_COUNT_CHECK_(S, C, BYTES),          \
+      .vmsd = &(DESC), .version_id = (V) }
+#define VMSTATE_STRUCT_VARRAY_U8_V(F, S, C, V, DESC, T)                      \
+    VMS_STRUCT_VARRAY_(F, S, C, VMS_COUNT_U8, 1, V, DESC, T)
+#define VMSTATE_STRUCT_VARRAY_U16_V(F, S, C, V, DESC, T)                     \
+    VMS_STRUCT_VARRAY_(F, S, C, VMS_COUNT_U16, 2, V, DESC, T)
+#define VMSTATE_STRUCT_VARRAY_U32_V(F, S, C, V, DESC, T)                     \
+    VMS_STRUCT_VARRAY_(F, S, C, VMS_COUNT_U32, 4, V, DESC, T)
+#define VMSTATE_STRUCT_VARRAY_I32_V(F, S, C, V, DESC, T)                     \
+    VMS_STRUCT_VARRAY_(F, S, C, VMS_COUNT_I32, 4, V, DESC, T)
+
+/* A variable buffer uint8_t F[CAP]: C bytes are on the wire. */
+#define VMS_VBUFFER_(F, S, C, CK, BYTES, V)                                  \
+    { .name = #F, .kind = VMS_VBUFFER, .offset = offsetof(S, F),             \
+      .size = sizeof(((S *)0)->F), .count = (CK),                            \
+      .count_offset = VMS_COUNT_CHECK_(S, C, BYTES), .version_id = (V) }
+#define VMSTATE_VBUFFER_U8_V(F, S, C, V) VMS_VBUFFER_(F, S, C, VMS_COUNT_U8, 1, V)
+#define VMSTATE_VBUFFER_U16_V(F, S, C, V)                                    \
+    VMS_VBUFFER_(F, S, C, VMS_COUNT_U16, 2, V)
+#define VMSTATE_VBUFFER_U32_V(F, S, C, V)                                    \
+    VMS_VBUFFER_(F, S, C, VMS_COUNT_U32, 4, V)
+#define VMSTATE_VBUFFER_I32_V(F, S, C, V)                                    \
+    VMS_VBUFFER_(F, S, C, VMS_COUNT_I32, 4, V)
+
+/*
+ * Checks a description against the state struct it will be used
+ * with: every field (and count) lies inside `state_size` bytes, nested
+ * structs fit their element size, tables are terminated and names
+ * short enough for the wire.  Returns 0 or -EINVAL (our own bug, found
+ * at registration instead of at load time).
+ */
+int vmstate_desc_check(const struct vmstate_desc *vmsd, size_t state_size);
+
+/*
+ * Copies len (<= 255) bytes of an untrusted name into dst[len + 1] for
+ * messages, replacing non-printable bytes with '?'.
+ */
+void vmstate_printable(char *dst, const uint8_t *src, size_t len);
+
+/* True when `vmsd` has no needed() hook or it says the state is needed. */
+bool vmstate_needed(const struct vmstate_desc *vmsd, void *opaque);
+
 #endif

@@ -18,8 +18,11 @@
  * table").  Every call returns 0 (or a port / pointer) on success and
  * -errno (or NULL with errno) on failure; nothing here aborts.
  *
- * (Interface sketch from the skeleton; the xen-seam work owns it and
- * may refine it, keeping these semantics.)
+ * Backends: hv_open() reads XENSIM_DIR; xen/hv-ops.h is the table
+ * each backend fills.  Event-channel calls follow libxenevtchn: one fd,
+ * hv_evtchn_pending() returns a port masked until hv_evtchn_unmask().
+ * Grant mappings follow libxengnttab (all-or-nothing), foreign maps
+ * libxenforeignmemory (per-frame errors when errs is given).
  */
 #ifndef XENDM_HV_H
 #define XENDM_HV_H
@@ -83,6 +86,8 @@ int hv_domain_info(struct hv *hv, uint32_t domid,
 /* ---- event channels (one handle) ---- */
 /* The fd to poll for readability; then call hv_evtchn_pending. */
 int hv_evtchn_fd(struct hv *hv);
+/* A new port of ours that domid may bind; returns it or -errno. */
+int hv_evtchn_bind_unbound(struct hv *hv, uint32_t domid);
 /* Binds to remote_port of domid; returns the local port or -errno. */
 int hv_evtchn_bind_interdomain(struct hv *hv, uint32_t domid,
                                uint32_t remote_port);
@@ -134,6 +139,9 @@ int hv_ioreq_server_unmap_range(struct hv *hv, uint32_t domid, uint16_t id,
 int hv_ioreq_server_map_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
                                uint16_t seg, uint8_t bus, uint8_t dev,
                                uint8_t fn);
+int hv_ioreq_server_unmap_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
+                                 uint16_t seg, uint8_t bus, uint8_t dev,
+                                 uint8_t fn);
 int hv_ioreq_server_destroy(struct hv *hv, uint32_t domid, uint16_t id);
 
 /* ---- device model: interrupts, memory, lifecycle ---- */

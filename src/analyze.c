@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The stream walker: QEMU device-state bytes to named values.  See
+ * analyze.h for the theory of operation; this file is the decoder
+ * (header, sections, bodies, subsections, footers, the trailing
+ * VMDESCRIPTION).  The checks follow QEMU's loader
+ * (migration/savevm.c, migration/vmstate.c): subsections are
+ * recognised by a 0x05 byte whose name starts with the description's
+ * name, exactly as vmstate_subsection_load does.
+ *
+ * Untrusted: the stream and the layouts.  Every read is bounded by
+ * the cursor; every value costs from `budget`; nesting is bounded by
+ * LAYOUT_MAX_DEPTH.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../qapi/json.h"
+#include "analyze.h"
+#include "savevm.h"
+
+struct walk {
+    struct cursor c;
+    size_t budget;      /* values left to decode */
+    char *err;
+    size_t errlen;
+    bool failed;
+};
+
+static int walk_fail(struct walk *w, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int walk_fail(struct walk *w, size_t off, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (w->failed || w->err == NULL || w->errlen == 0) {
+        w->failed = true;
+        return -EINVAL;
+    }
+    w->failed = true;
+    n = snprintf(w->err, w->errlen, "offset 0x%06zx: ", off);
+    if (n >= 0 && (size_t)n < w->errlen) {
+        va_start(ap, fmt);
+        vsnprintf(w->err + n, w->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
+}
+
+static int walk_need(struct walk *w, size_t n, const char *what)
+{
+    if (n > cursor_remaining(&w->c)) {
+        return walk_fail(w, cursor_offset(&w->c), "truncated: %s needs %zu "
+                         "bytes, %zu left", what, n,
+                         cursor_remaining(&w->c));
+    }
+    return 0;
+}
+
+struct json *analyze_hex(const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    struct json *j;
+    char *s = malloc(2 * n + 1);
+    size_t i;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        s[2 * i] = digits[p[i] >> 4];
+        s[2 * i + 1] = digits[p[i] & 15];
+    }
+    s[2 * n] = '\0';
+    j = json_new_stringn(s, 2 * n);
+    free(s);
+    return j;
+}
+
+static struct json *walk_int(struct walk *w, const struct layout_field *f)
+{
+    uint64_t v = 0;
+    const uint8_t *p = cursor_take(&w->c, f->width);
+    unsigned i;
+
+    if (p == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < f->width; i++) {
+        v = v << 8 | p[i];
+    }
+    if (f->is_signed) {
+        unsigned shift = 64 - 8 * f->width;
+
+        /* Sign-extend through the unsigned type to stay defined. */
+        if (shift != 0 && (v >> (8 * f->width - 1)) != 0) {
+            v |= ~0ull << (8 * f->width);
+        }
+        return json_new_int((int64_t)v);
+    }
+    return v > INT64_MAX ? json_new_uint(v) : json_new_int((int64_t)v);
+}
+
+static int walk_body(struct walk *w, const struct layout_vmsd *l,
+                     int64_t version, struct json *obj, struct json *subs,
+                     int depth);
+
+/* Decodes one element of f; `nbytes` is a variable buffer's length. */
+static int walk_value(struct walk *w, const struct layout_field *f,
+                      size_t nbytes, int depth, struct json **out)
+{
+    size_t off = cursor_offset(&w->c);
+    const uint8_t *p;
+    struct json *subs;
+    uint8_t b;
+
+    *out = NULL;
+    if (w->budget == 0) {
+        return walk_fail(w, off, "too many values for the input size");
+    }
+    w->budget--;
+    switch (f->kind) {
+    case LAYOUT_INT:
+        if (walk_need(w, f->width, f->name) < 0) {
+            return -EINVAL;
+        }
+        *out = walk_int(w, f);
+        break;
+    case LAYOUT_BOOL:
+        if (walk_need(w, 1, f->name) < 0) {
+            return -EINVAL;
+        }
+        b = cursor_u8(&w->c);
+        if (b > 1) {
+            return walk_fail(w, off, "bool field '%s' holds %u", f->name, b);
+        }
+        *out = json_new_bool(b != 0);
+        break;
+    case LAYOUT_BYTES:
+        if (walk_need(w, nbytes, f->name) < 0) {
+            return -EINVAL;
+        }
+        p = cursor_take(&w->c, nbytes);
+        *out = analyze_hex(p, nbytes);
+        break;
+    case LAYOUT_STRUCT:
+        *out = json_new_object();
+        subs = json_new_object();
+        if (*out == NULL || subs == NULL) {
+            json_free(subs);
+            json_free(*out);
+            *out = NULL;
+            break;
+        }
+        if (walk_body(w, f->sub, f->sub->version_id, *out, subs,
+                      depth + 1) < 0) {
+            json_free(subs);
+            json_free(*out);
+            *out = NULL;
+            return -EINVAL;
+        }
+        if (subs->u.obj.n == 0) {
+            json_free(subs);
+        } else if (json_object_set(*out, "subsections", subs) < 0) {
+            json_free(*out);
+            *out = NULL;
+            break;
+        }
+        return 0;
+    }
+    return *out != NULL ? 0 : walk_fail(w, off, "out of memory");
+}
+
+/* The length a count field gives, checked against its capacity. */
+static int walk_count(struct walk *w, const struct layout_vmsd *l,
+                      const struct layout_field *f, const struct json *obj,
+                      size_t cap, size_t *n)
+{
+    const struct layout_field *cf = &l->fields[f->count_field];
+    int64_t v;
+
+    if (!json_int64(json_get(obj, cf->name), &v)) {
+        return walk_fail(w, cursor_offset(&w->c), "count field '%s' of "
+                         "'%s' is absent", cf->name, f->name);
+    }
+    if (v < 0 || (uint64_t)v > cap) {
+        return walk_fail(w, cursor_offset(&w->c), "'%s' gives %lld "
+                         "elements for '%s', capacity %zu", cf->name,
+                         (long long)v, f->name, cap);
+    }
+    *n = (size_t)v;
+    return 0;
+}
+
+/* Decodes one field (all elements of a list) into obj. */
+static int walk_field(struct walk *w, const struct layout_vmsd *l,
+                      const struct layout_field *f, struct json *obj,
+                      int depth)
+{
+    size_t n = f->list ? f->count : 1, nbytes = f->size, i;
+    struct json *val, *list;
+
+    if (f->count_field >= 0 &&
+        walk_count(w, l, f, obj, f->list ? f->count : f->size,
+                   f->list ? &n : &nbytes) < 0) {
+        return -EINVAL;
+    }
+    if (!f->list && f->index < 0) {
+        if (walk_value(w, f, nbytes, depth, &val) < 0) {
+            return -EINVAL;
+        }
+        return json_object_set(obj, f->name, val) < 0
+                   ? walk_fail(w, cursor_offset(&w->c), "out of memory")
+                   : 0;
+    }
+    if (f->index > 0) {
+        list = (struct json *)json_get(obj, f->name);
+    } else {
+        list = json_new_array();
+        if (list == NULL || json_object_set(obj, f->name, list) < 0) {
+            return walk_fail(w, cursor_offset(&w->c), "out of memory");
+        }
+    }
+    if (list == NULL || list->type != JSON_ARRAY) {
+        return walk_fail(w, cursor_offset(&w->c), "'%s' element %d has no "
+                         "list", f->name, f->index);
+    }
+    for (i = 0; i < (f->index >= 0 ? 1 : n); i++) {
+        if (walk_value(w, f, nbytes, depth, &val) < 0) {
+            return -EINVAL;
+        }
+        if (json_array_append(list, val) < 0) {
+            return walk_fail(w, cursor_offset(&w->c), "out of memory");
+        }
+    }
+    return 0;
+}
+
+/*
+ * QEMU's subsection rule: a 0x05 byte, a length of at least
+ * strlen(name) + 1, and a name starting with the description's name
+ * is ours; anything else ends the body.
+ */
+static bool walk_sub_ahead(const struct walk *w, const struct layout_vmsd *l,
+                           char *name)
+{
+    size_t plen = strlen(l->name), i;
+    uint8_t b, len;
+
+    if (!cursor_peek(&w->c, 0, &b) || b != QEMU_VM_SUBSECTION ||
+        !cursor_peek(&w->c, 1, &len) || len < plen + 1) {
+        return false;
+    }
+    for (i = 0; i < len; i++) {
+        if (!cursor_peek(&w->c, 2 + i, &b)) {
+            return false;
+        }
+        name[i] = (char)b;
+    }
+    name[len] = '\0';
+    return strncmp(name, l->name, plen) == 0;
+}
+
+static int walk_subsections(struct walk *w, const struct layout_vmsd *l,
+                            struct json *subs, int depth)
+{
+    const struct layout_vmsd *sub;
+    struct json *body, *fields, *nested;
+    char name[LAYOUT_MAX_NAME + 1];
+    uint32_t version;
+    uint8_t len = 0;
+    size_t off;
+
+    while (walk_sub_ahead(w, l, name)) {
+        off = cursor_offset(&w->c);
+        if (cursor_peek(&w->c, 1, &len) && strlen(name) != len) {
+            return walk_fail(w, off, "subsection name contains a NUL");
+        }
+        sub = layout_find_sub(l, name);
+        if (sub == NULL) {
+            return walk_fail(w, off, "unknown subsection '%s' of '%s'",
+                             name, l->name);
+        }
+        if (json_get(subs, name) != NULL) {
+            return walk_fail(w, off, "subsection '%s' repeated", name);
+        }
+        cursor_skip(&w->c, 2 + strlen(name));
+        if (walk_need(w, 4, "subsection version") < 0) {
+            return -EINVAL;
+        }
+        version = cursor_be32(&w->c);
+        if (!layout_accepts(sub, version)) {
+            return walk_fail(w, off, "subsection '%s' version %u, layout "
+                             "has %d..%d", name, version,
+                             sub->minimum_version_id, sub->version_id);
+        }
+        body = json_new_object();
+        if (json_object_set(subs, name, body) < 0 ||
+            json_object_set(body, "version_id", json_new_int(version)) < 0 ||
+            json_object_set(body, "fields", fields = json_new_object()) < 0 ||
+            (nested = json_new_object()) == NULL) {
+            return walk_fail(w, off, "out of memory");
+        }
+        if (walk_body(w, sub, version, fields, nested, depth + 1) < 0) {
+            json_free(nested);
+            return -EINVAL;
+        }
+        if (nested->u.obj.n == 0) {
+            json_free(nested);
+        } else if (json_object_set(body, "subsections", nested) < 0) {
+            return walk_fail(w, off, "out of memory");
+        }
+    }
+    return 0;
+}
+
+static int walk_body(struct walk *w, const struct layout_vmsd *l,
+                     int64_t version, struct json *obj, struct json *subs,
+                     int depth)
+{
+    size_t i;
+
+    if (depth > LAYOUT_MAX_DEPTH) {
+        return walk_fail(w, cursor_offset(&w->c), "'%s' nested too deeply",
+                         l->name);
+    }
+    for (i = 0; i < l->nfields; i++) {
+        const struct layout_field *f = &l->fields[i];
+
+        if (f->version_id > version) {
+            continue;
+        }
+        if (f->conditional) {
+            return walk_fail(w, cursor_offset(&w->c), "field '%s' of '%s' "
+                             "depends on device state (field_exists); "
+                             "cannot walk it", f->name, l->name);
+        }
+        if (walk_field(w, l, f, obj, depth) < 0) {
+            return -EINVAL;
+        }
+    }
+    return walk_subsections(w, l, subs, depth);
+}
+
+/* ------------------------------------------------------------ sections */
+
+static struct analyze_section *stream_push(struct analyze_stream *s)
+{
+    struct analyze_section *sec;
+
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+
+        sec = realloc(s->sections, cap * sizeof(*sec));
+        if (sec == NULL) {
+            return NULL;
+        }
+        s->sections = sec;
+        s->cap = cap;
+    }
+    sec = &s->sections[s->n];
+    memset(sec, 0, sizeof(*sec));
+    sec->fields = json_new_object();
+    sec->subsections = json_new_object();
+    if (sec->fields == NULL || sec->subsections == NULL) {
+        json_free(sec->fields);
+        json_free(sec->subsections);
+        return NULL;
+    }
+    s->n++;
+    return sec;
+}
+
+static int walk_footer(struct walk *w, struct analyze_stream *s,
+                       struct analyze_section *sec, bool first)
+{
+    size_t off = cursor_offset(&w->c);
+    uint8_t b = 0;
+    uint32_t id;
+
+    cursor_peek(&w->c, 0, &b);
+    if (first) {
+        s->footers = b == QEMU_VM_SECTION_FOOTER;
+    }
+    if (!s->footers) {
+        return 0;
+    }
+    if (b != QEMU_VM_SECTION_FOOTER) {
+        return walk_fail(w, off, "section '%s' (id %u) lacks its footer "
+                         "(0x%02x instead of 0x7e)", sec->idstr,
+                         sec->section_id, b);
+    }
+    cursor_skip(&w->c, 1);
+    if (walk_need(w, 4, "footer") < 0) {
+        return -EINVAL;
+    }
+    id = cursor_be32(&w->c);
+    if (id != sec->section_id) {
+        return walk_fail(w, off, "footer of section %u names section %u",
+                         sec->section_id, id);
+    }
+    sec->has_footer = true;
+    return 0;
+}
+
+/* The FULL/START header: id, counted idstr, instance, version. */
+static int walk_section_header(struct walk *w, struct analyze_section *sec)
+{
+    uint8_t len;
+
+    sec->offset = cursor_offset(&w->c) - 1;
+    if (walk_need(w, 5, "section header") < 0) {
+        return -EINVAL;
+    }
+    sec->section_id = cursor_be32(&w->c);
+    len = cursor_u8(&w->c);
+    if (walk_need(w, (size_t)len + 8, "section header") < 0) {
+        return -EINVAL;
+    }
+    cursor_bytes(&w->c, sec->idstr, len);
+    sec->idstr[len] = '\0';
+    if (strlen(sec->idstr) != len) {
+        return walk_fail(w, sec->offset, "section idstr contains a NUL");
+    }
+    sec->instance_id = cursor_be32(&w->c);
+    sec->version_id = cursor_be32(&w->c);
+    sec->body_offset = cursor_offset(&w->c);
+    return 0;
+}
+
+static int walk_full(struct walk *w, struct analyze_stream *s,
+                     const struct layout_set *layouts, bool first)
+{
+    struct analyze_section *sec = stream_push(s);
+    char why[320];
+
+    if (sec == NULL) {
+        return walk_fail(w, cursor_offset(&w->c), "out of memory");
+    }
+    sec->type = QEMU_VM_SECTION_FULL;
+    if (walk_section_header(w, sec) < 0) {
+        return -EINVAL;
+    }
+    sec->layout = layout_set_find(&s->own, sec->idstr, sec->instance_id,
+                                  sec->version_id, why, sizeof(why));
+    if (sec->layout == NULL && layouts != NULL) {
+        sec->layout = layout_set_find(layouts, sec->idstr, sec->instance_id,
+                                      sec->version_id, why, sizeof(why));
+    }
+    if (sec->layout == NULL) {
+        return walk_fail(w, sec->offset, "section %u '%s' instance %u: %s",
+                         sec->section_id, sec->idstr, sec->instance_id, why);
+    }
+    if (walk_body(w, sec->layout->vmsd, sec->version_id, sec->fields,
+                  sec->subsections, 0) < 0) {
+        return -EINVAL;
+    }
+    sec->body_end = cursor_offset(&w->c);
+    return walk_footer(w, s, sec, first);
+}
+
+/*
+ * START/PART/END of the "ram" iterable: stepped over record by record
+ * (analyze-ram.c) and kept verbatim; any other iterable is refused.
+ */
+static int walk_iterable(struct walk *w, struct analyze_stream *s,
+                         uint8_t type, bool first)
+{
+    struct analyze_section *sec = stream_push(s);
+    size_t err_off = 0;
+    char why[160];
+
+    if (sec == NULL) {
+        return walk_fail(w, cursor_offset(&w->c), "out of memory");
+    }
+    sec->type = type;
+    if (type == QEMU_VM_SECTION_START) {
+        if (walk_section_header(w, sec) < 0) {
+            return -EINVAL;
+        }
+        if (strcmp(sec->idstr, "ram") != 0 || s->ram.started ||
+            sec->version_id != 4) {
+            return walk_fail(w, sec->offset, "iterable section '%s' "
+                             "version %u: only one \"ram\" version 4 is "
+                             "understood", sec->idstr, sec->version_id);
+        }
+        s->ram.started = true;
+        s->ram.section_id = sec->section_id;
+        s->ram.last = -1;
+    } else {
+        sec->offset = cursor_offset(&w->c) - 1;
+        if (walk_need(w, 4, "section header") < 0) {
+            return -EINVAL;
+        }
+        sec->section_id = cursor_be32(&w->c);
+        if (!s->ram.started || sec->section_id != s->ram.section_id) {
+            return walk_fail(w, sec->offset, "%s section for section id %u "
+                             "without its START", type ==
+                             QEMU_VM_SECTION_PART ? "PART" : "END",
+                             sec->section_id);
+        }
+        snprintf(sec->idstr, sizeof(sec->idstr), "ram");
+        sec->body_offset = cursor_offset(&w->c);
+    }
+    if (analyze_ram_body(&w->c, &s->ram, type == QEMU_VM_SECTION_START,
+                         sec->fields, &w->budget, &err_off, why,
+                         sizeof(why)) < 0) {
+        return walk_fail(w, err_off, "%s", why);
+    }
+    sec->body_end = cursor_offset(&w->c);
+    sec->raw_len = sec->body_end - sec->body_offset;
+    sec->raw = malloc(sec->raw_len ? sec->raw_len : 1);
+    if (sec->raw == NULL) {
+        return walk_fail(w, sec->body_offset, "out of memory");
+    }
+    memcpy(sec->raw, w->c.base + sec->body_offset, sec->raw_len);
+    return walk_footer(w, s, sec, first);
+}
+
+static int walk_configuration(struct walk *w, struct analyze_stream *s)
+{
+    struct analyze_section *sec = stream_push(s);
+
+    if (sec == NULL) {
+        return walk_fail(w, cursor_offset(&w->c), "out of memory");
+    }
+    sec->type = QEMU_VM_CONFIGURATION;
+    sec->offset = cursor_offset(&w->c) - 1;
+    sec->body_offset = cursor_offset(&w->c);
+    sec->layout = &s->config.entries[0];
+    sec->version_id = (uint32_t)sec->layout->vmsd->version_id;
+    snprintf(sec->idstr, sizeof(sec->idstr), "configuration");
+    if (walk_body(w, sec->layout->vmsd, sec->version_id, sec->fields,
+                  sec->subsections, 0) < 0) {
+        return -EINVAL;
+    }
+    sec->body_end = cursor_offset(&w->c);
+    return 0;
+}
+
+/* ------------------------------------------------------------- stream */
+
+/*
+ * Finds a trailing VMDESCRIPTION: EOF, 0x06, be32 length, and exactly
+ * that many bytes to the end of the input.  Its layouts are used only
+ * if it parses; whether it really follows EOF is checked at EOF.
+ */
+static void stream_find_vmdesc(struct analyze_stream *s, const uint8_t *buf,
+                               size_t len)
+{
+    size_t p, jl;
+    char err[160];
+
+    for (p = len >= 5 ? len - 5 : 0; p > 8; p--) {
+        if (buf[p] != QEMU_VM_VMDESCRIPTION || buf[p - 1] != QEMU_VM_EOF) {
+            continue;
+        }
+        jl = (size_t)buf[p + 1] << 24 | (size_t)buf[p + 2] << 16 |
+             (size_t)buf[p + 3] << 8 | buf[p + 4];
+        if (jl != len - p - 5) {
+            continue;
+        }
+        if (layout_set_add_vmdesc_text(&s->own, (const char *)buf + p + 5,
+                                       jl, "the stream's VMDESCRIPTION", err,
+                                       sizeof(err)) < 0) {
+            layout_set_free(&s->own);
+            return;
+        }
+        s->vmdesc = malloc(jl ? jl : 1);
+        if (s->vmdesc == NULL) {
+            layout_set_free(&s->own);
+            return;
+        }
+        memcpy(s->vmdesc, buf + p + 5, jl);
+        s->vmdesc_len = jl;
+        s->vmdesc_offset = p;
+        return;
+    }
+}
+
+static int walk_eof(struct walk *w, struct analyze_stream *s)
+{
+    size_t off = cursor_offset(&w->c);
+
+    s->eof_offset = off - 1;
+    if (cursor_remaining(&w->c) == 0) {
+        if (s->vmdesc != NULL) {
+            free(s->vmdesc);
+            s->vmdesc = NULL;
+            s->vmdesc_len = 0;
+        }
+        return 0;
+    }
+    if (s->vmdesc != NULL && s->vmdesc_offset == off) {
+        return 0;
+    }
+    return walk_fail(w, off, "%zu bytes after EOF are not one well-formed "
+                     "VMDESCRIPTION section", cursor_remaining(&w->c));
+}
+
+static int walk_header(struct walk *w, struct analyze_stream *s)
+{
+    uint32_t magic;
+
+    if (walk_need(w, 8, "the header") < 0) {
+        return -EINVAL;
+    }
+    magic = cursor_be32(&w->c);
+    if (magic != QEMU_VM_FILE_MAGIC) {
+        return walk_fail(w, 0, "bad magic 0x%08x (want 0x%08x \"QEVM\")",
+                         magic, QEMU_VM_FILE_MAGIC);
+    }
+    s->version = cursor_be32(&w->c);
+    if (s->version == QEMU_VM_FILE_VERSION_COMPAT) {
+        return walk_fail(w, 4, "stream version 2 is obsolete (QEMU refuses "
+                         "it too)");
+    }
+    if (s->version != QEMU_VM_FILE_VERSION) {
+        return walk_fail(w, 4, "unsupported stream version %u", s->version);
+    }
+    return 0;
+}
+
+static int walk_sections(struct walk *w, struct analyze_stream *s,
+                         const struct layout_set *layouts)
+{
+    bool first = true;
+    size_t off;
+    uint8_t t;
+
+    for (;;) {
+        off = cursor_offset(&w->c);
+        if (cursor_remaining(&w->c) == 0) {
+            return walk_fail(w, off, "truncated: no EOF section");
+        }
+        t = cursor_u8(&w->c);
+        switch (t) {
+        case QEMU_VM_EOF:
+            return walk_eof(w, s);
+        case QEMU_VM_SECTION_FULL:
+            if (walk_full(w, s, layouts, first) < 0) {
+                return -EINVAL;
+            }
+            first = false;
+            break;
+        case QEMU_VM_CONFIGURATION:
+            if (s->n != 0) {
+                return walk_fail(w, off, "configuration section after "
+                                 "other sections");
+            }
+            if (walk_configuration(w, s) < 0) {
+                return -EINVAL;
+            }
+            break;
+        case QEMU_VM_SECTION_START:
+        case QEMU_VM_SECTION_PART:
+        case QEMU_VM_SECTION_END:
+            if (walk_iterable(w, s, t, first) < 0) {
+                return -EINVAL;
+            }
+            first = false;
+            break;
+        case QEMU_VM_COMMAND:
+            return walk_fail(w, off, "COMMAND section (0x08) in a "
+                             "device-state stream");
+        case QEMU_VM_VMDESCRIPTION:
+            return walk_fail(w, off, "VMDESCRIPTION before EOF");
+        default:
+            return walk_fail(w, off, "unknown section type 0x%02x", t);
+        }
+    }
+}
+
+int analyze_decode(const uint8_t *buf, size_t len,
+                   const struct layout_set *layouts,
+                   struct analyze_stream *s, char *err, size_t errlen)
+{
+    struct walk w = { .err = err, .errlen = errlen };
+
+    memset(s, 0, sizeof(*s));
+    layout_set_init(&s->own);
+    layout_set_init(&s->config);
+    if (err != NULL && errlen > 0) {
+        err[0] = '\0';
+    }
+    cursor_init(&w.c, buf, len);
+    /* Every value but a zero-sized one consumes a byte. */
+    w.budget = 2 * len + 4096;
+    if (analyze_config_layout(&s->config, err, errlen) < 0) {
+        return -ENOMEM;
+    }
+    if (walk_header(&w, s) < 0) {
+        return -EINVAL;
+    }
+    stream_find_vmdesc(s, buf, len);
+    return walk_sections(&w, s, layouts);
+}
+
+void analyze_stream_free(struct analyze_stream *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++) {
+        json_free(s->sections[i].fields);
+        json_free(s->sections[i].subsections);
+        free(s->sections[i].raw);
+    }
+    free(s->sections);
+    free(s->vmdesc);
+    layout_set_free(&s->own);
+    layout_set_free(&s->config);
+    memset(s, 0, sizeof(*s));
+}

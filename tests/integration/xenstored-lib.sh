@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Sourced by tests/integration/xenstored-*.sh: TAP helpers and a private
+# xensim host.  start_host starts `xensim start --dir $D` in a fresh
+# mktemp dir, exports XENSIM_DIR and XENSTORED_PATH, and arranges for
+# the host to be stopped and the dir removed on exit.
+: "${top_builddir:?}" "${top_srcdir:?}"
+XENSIM=$top_builddir/xensim/xensim
+XSCLIENT=$top_builddir/tests/integration/xs-client
+n=0
+failed=0
+
+tap_ok() { # $1 = 0 for success, $2... = description
+    local rc=$1
+    shift
+    n=$((n + 1))
+    if [ "$rc" -eq 0 ]; then
+        echo "ok $n - $*"
+    else
+        echo "not ok $n - $*"
+        failed=$((failed + 1))
+    fi
+}
+
+tap_is() { # got want description...
+    local got=$1 want=$2
+    shift 2
+    [ "$got" = "$want" ]
+    tap_ok $? "$*"
+    [ "$got" = "$want" ] || printf '#   got  %s\n#   want %s\n' "$got" "$want"
+}
+
+tap_end() {
+    echo "1..$n"
+    [ "$failed" -eq 0 ]
+}
+
+cleanup_host() {
+    if [ -n "${D:-}" ] && [ -f "$D/xensim.pid" ]; then
+        XENSIM_DIR=$D "$XENSIM" stop >/dev/null 2>&1 ||
+            kill -9 "$(cat "$D/xensim.pid")" 2>/dev/null
+    fi
+    [ -n "${D:-}" ] && rm -rf "$D"
+    [ -n "${EXTRA_CLEANUP:-}" ] && eval "$EXTRA_CLEANUP"
+    return 0
+}
+
+start_host() {
+    D=$(mktemp -d)
+    trap cleanup_host EXIT
+    trap 'exit 1' INT TERM
+    if ! "$XENSIM" start --dir "$D"; then
+        echo "Bail out! xensim start failed"
+        cat "$D/xensim.log"
+        exit 1
+    fi
+    export XENSIM_DIR=$D
+    export XENSTORED_PATH=$D/xenstored.sock
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xenstore through the real libxenstore (see store.h).  Theory of
+ * operation: one xs_handle per process; every request is a blocking
+ * round trip to xenstored (local and quick, as in QEMU).  Watches are
+ * kept in a small table keyed by token; libxenstore queues fired
+ * watches and makes xs_fileno() readable, and store_io drains them on
+ * the loop.  Values read are untrusted (a guest may write parts of
+ * the tree): callers get them NUL-terminated with their length.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenstore.h>
+
+#include "log.h"
+#include "loop.h"
+#include "store.h"
+
+#define STORE_MAX_WATCHES 256
+
+struct store_watch {
+    char *path;
+    char *token;
+    store_watch_fn *fn;
+    void *opaque;
+};
+
+struct store {
+    struct xs_handle *xs;
+    struct loop *loop;
+    int fd;
+    struct store_watch watches[STORE_MAX_WATCHES];
+};
+
+struct store *store_open(char *err, size_t errlen)
+{
+    struct store *st = calloc(1, sizeof(*st));
+
+    if (st == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    st->fd = -1;
+    st->xs = xs_open(0);
+    if (st->xs == NULL) {
+        int e = errno;
+        const char *p = getenv("XENSTORED_PATH");
+
+        snprintf(err, errlen, "cannot connect to xenstore (%s): %s",
+                 p != NULL ? p : "the default socket or /dev/xen/xenbus",
+                 strerror(e));
+        free(st);
+        errno = e;
+        return NULL;
+    }
+    return st;
+}
+
+void store_close(struct store *st)
+{
+    size_t i;
+
+    if (st == NULL) {
+        return;
+    }
+    if (st->loop != NULL && st->fd >= 0) {
+        loop_fd_del(st->loop, st->fd);
+    }
+    for (i = 0; i < STORE_MAX_WATCHES; i++) {
+        free(st->watches[i].path);
+        free(st->watches[i].token);
+    }
+    xs_close(st->xs);
+    free(st);
+}
+
+char *store_read(struct store *st, const char *path, size_t *len)
+{
+    unsigned int l = 0;
+    char *v = xs_read(st->xs, XBT_NULL, path, &l);
+
+    if (v != NULL && len != NULL) {
+        *len = l;
+    }
+    return v;
+}
+
+int store_write(struct store *st, const char *path, const void *val,
+                size_t len)
+{
+    if (len > 4096) {
+        return -E2BIG;
+    }
+    return xs_write(st->xs, XBT_NULL, path, val, (unsigned)len) ? 0 : -errno;
+}
+
+int store_write_str(struct store *st, const char *path, const char *val)
+{
+    return store_write(st, path, val, strlen(val));
+}
+
+int store_mkdir(struct store *st, const char *path)
+{
+    return xs_mkdir(st->xs, XBT_NULL, path) ? 0 : -errno;
+}
+
+int store_rm(struct store *st, const char *path)
+{
+    return xs_rm(st->xs, XBT_NULL, path) ? 0 : -errno;
+}
+
+char **store_directory(struct store *st, const char *path, unsigned *n)
+{
+    return xs_directory(st->xs, XBT_NULL, path, n);
+}
+
+int store_set_perms(struct store *st, const char *path,
+                    const struct store_perm *perms, unsigned n)
+{
+    struct xs_permissions p[8];
+    unsigned i;
+
+    if (n == 0 || n > 8) {
+        return -EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        p[i].id = perms[i].domid;
+        p[i].perms = XS_PERM_NONE;
+        if (perms[i].perms & STORE_PERM_READ) {
+            p[i].perms |= XS_PERM_READ;
+        }
+        if (perms[i].perms & STORE_PERM_WRITE) {
+            p[i].perms |= XS_PERM_WRITE;
+        }
+    }
+    return xs_set_permissions(st->xs, XBT_NULL, path, p, n) ? 0 : -errno;
+}
+
+char *store_get_domain_path(struct store *st, uint32_t domid)
+{
+    return xs_get_domain_path(st->xs, domid);
+}
+
+static void store_io(struct loop *loop, int fd, unsigned events,
+                     void *opaque)
+{
+    struct store *st = opaque;
+    char **ev;
+    size_t i;
+
+    while ((ev = xs_check_watch(st->xs)) != NULL) {
+        for (i = 0; i < STORE_MAX_WATCHES; i++) {
+            struct store_watch *w = &st->watches[i];
+
+            if (w->token != NULL && strcmp(w->token, ev[XS_WATCH_TOKEN]) == 0) {
+                w->fn(st, ev[XS_WATCH_PATH], w->token, w->opaque);
+                break;
+            }
+        }
+        free(ev);
+    }
+}
+
+int store_attach(struct store *st, struct loop *loop)
+{
+    int fd = xs_fileno(st->xs);
+
+    if (fd < 0) {
+        return -errno;
+    }
+    st->loop = loop;
+    st->fd = fd;
+    return loop_fd_add(loop, fd, LOOP_READ, store_io, st);
+}
+
+int store_watch(struct store *st, const char *path, const char *token,
+                store_watch_fn *fn, void *opaque)
+{
+    size_t i;
+
+    for (i = 0; i < STORE_MAX_WATCHES; i++) {
+        struct store_watch *w = &st->watches[i];
+
+        if (w->token != NULL) {
+            continue;
+        }
+        w->path = strdup(path);
+        w->token = strdup(token);
+        if (w->path == NULL || w->token == NULL) {
+            break;
+        }
+        if (!xs_watch(st->xs, path, token)) {
+            int e = errno;
+
+            free(w->path);
+            free(w->token);
+            w->path = w->token = NULL;
+            return -e;
+        }
+        w->fn = fn;
+        w->opaque = opaque;
+        return 0;
+    }
+    if (i < STORE_MAX_WATCHES) {
+        free(st->watches[i].path);
+        free(st->watches[i].token);
+        st->watches[i].path = st->watches[i].token = NULL;
+        return -ENOMEM;
+    }
+    return -ENOSPC;
+}
+
+int store_unwatch(struct store *st, const char *path, const char *token)
+{
+    size_t i;
+
+    for (i = 0; i < STORE_MAX_WATCHES; i++) {
+        struct store_watch *w = &st->watches[i];
+
+        if (w->token != NULL && strcmp(w->token, token) == 0 &&
+            strcmp(w->path, path) == 0) {
+            free(w->path);
+            free(w->token);
+            w->path = w->token = NULL;
+            return xs_unwatch(st->xs, path, token) ? 0 : -errno;
+        }
+    }
+    return -ENOENT;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internals of the xensim hypervisor client (hvclient.c, hvc-evtchn.c,
+ * hvc-mem.c).  Not for use elsewhere: the API is hvclient.h.
+ */
+#ifndef XENDM_HVCLIENT_INTERNAL_H
+#define XENDM_HVCLIENT_INTERNAL_H
+
+#include "xensim/hvclient.h"
+#include "xensim/hvproto.h"
+
+enum { HVC_PORT_FREE = 0, HVC_PORT_UNBOUND, HVC_PORT_BOUND };
+
+struct hvc_port {
+    uint8_t state;
+    uint32_t peer_domid;
+    uint32_t peer_port;
+    int peer_efd;             /* borrowed from the endpoint cache */
+    uint64_t *tx;             /* peer's pending page for our domain */
+    uint64_t *rx;             /* our pending page for the peer's domain */
+};
+
+struct hvc_ep {
+    uint32_t id;
+    int efd;
+};
+
+struct hvc_pg {
+    uint32_t id;
+    uint64_t *bits;
+    bool rx;                  /* scanned by pending() */
+};
+
+struct hvc_mem {
+    uint32_t domid;
+    int fd;
+    uint8_t *base;
+    uint64_t pages;
+};
+
+struct hvc_gmap {
+    struct hvc_gmap *next;
+    void *addr;
+    uint32_t count;
+    uint32_t handle;
+};
+
+struct hvc {
+    int fd;
+    uint32_t domid;
+    bool priv;
+    bool broken;
+    uint32_t seq;
+    int efd;
+    uint64_t *status;
+    uint64_t async_seen;
+    struct hvc_port *ports;   /* HVP_MAX_PORTS */
+    uint64_t latched[HVP_MAX_PORTS / 64];
+    uint64_t masked[HVP_MAX_PORTS / 64];
+    uint32_t cursor;
+    struct hvc_ep *eps;
+    unsigned neps;
+    struct hvc_pg *pgs;
+    unsigned npgs;
+    struct hvc_mem *mems;
+    unsigned nmems;
+    struct hvc_gmap *gmaps;
+    struct hvc_domain_info self;
+    uint64_t *rbuf;           /* receive buffer, HVP_MAX_MSG + 8 */
+};
+
+/* A reply: the parsed message plus the fds that came with it. */
+struct hvc_reply {
+    struct hvp_msg m;
+    int fds[HVP_MAX_FDS];
+    unsigned nfds;
+};
+
+/*
+ * Sends one request (body, then elems) and waits for its reply,
+ * handling async events meanwhile.  Returns the reply's status (0 or
+ * -errno); on 0 the caller owns rep->fds.  rep's pointers are valid
+ * until the next call.
+ */
+int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
+             const void *elems, uint32_t elen, struct hvc_reply *rep);
+void hvc_reply_close(struct hvc_reply *rep);
+/* A request whose reply carries nothing the caller needs. */
+int hvc_simple(struct hvc *c, uint16_t type, const void *b, uint32_t len);
+/* Handles every async event waiting on the socket. */
+void hvc_drain(struct hvc *c);
+void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds,
+               unsigned nfds);
+
+/* hvc-mem.c */
+struct hvc_mem *hvc_mem_find(struct hvc *c, uint32_t domid);
+/* Adopts fd (closes it on failure or when already known). */
+struct hvc_mem *hvc_mem_adopt(struct hvc *c, uint32_t domid, int fd,
+                              uint64_t pages);
+void hvc_mem_fini(struct hvc *c);
+
+/* hvc-evtchn.c */
+void hvc_evtchn_fini(struct hvc *c);
+
+#endif

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The wire protocol of xensim's hypervisor services (DIR/hv.sock and
+ * DIR/domains/<domid>/hv.sock), shared by the daemon (xensim/hv-*.c)
+ * and the client library (xensim/hvclient.c).
+ *
+ * Transport: AF_UNIX SOCK_SEQPACKET, so one send is one message.  Every
+ * message is a 16-byte header followed by a body of fixed size for its
+ * type and, for some types, a trailing array of fixed-size elements
+ * whose count is implied by the length.  All fields are little-endian
+ * host integers (client and daemon share a host).  Messages are at most
+ * HVP_MAX_MSG bytes; file descriptors travel as SCM_RIGHTS (at most
+ * HVP_MAX_FDS per message).  docs/xensim.md, "Hypervisor services",
+ * lists every message.
+ *
+ * hvproto_parse() is the one validator of untrusted bytes: both ends
+ * run every received message through it before touching a field.  The
+ * daemon trusts nothing a client sends; the client trusts the daemon
+ * only as far as the parser's checks go (it is the "hypervisor").
+ */
+#ifndef XENDM_HVPROTO_H
+#define XENDM_HVPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HVP_VERSION 1
+#define HVP_MAX_MSG 65536
+#define HVP_MAX_FDS 4
+#define HVP_PAGE 4096u
+
+/* Limits the daemon enforces (documented in docs/xensim.md). */
+#define HVP_MAX_PORTS 4096          /* event channels per domain (2-level) */
+#define HVP_MAX_VCPUS 128           /* 128 * sizeof(ioreq_t) == one page */
+#define HVP_MAX_GRANT_BATCH 1024    /* refs per map, segments per copy */
+#define HVP_MAX_GNTTAB_FRAMES 64
+#define HVP_DEFAULT_GNTTAB_FRAMES 32
+#define HVP_MAX_MEM_PAGES (1u << 20) /* 4 GiB of guest memory */
+#define HVP_MAX_DOMID 32751u         /* DOMID_FIRST_RESERVED - 1 */
+#define HVP_MAX_IOREQ_SERVERS 8      /* per domain */
+#define HVP_MAX_RANGES 256           /* per server */
+#define HVP_LIST_MAX 256             /* domains per DOM_LIST reply */
+
+struct hvp_hdr {
+    uint16_t version;
+    uint16_t type;
+    uint32_t len;    /* whole message, header included */
+    uint32_t seq;    /* echoed by the reply; 0 for async events */
+    int32_t status;  /* replies: 0 or -errno; requests: 0 */
+};
+
+enum hvp_type {
+    HVP_HELLO = 1,
+    HVP_DOM_CREATE,
+    HVP_DOM_OP,
+    HVP_DOM_INFO,
+    HVP_DOM_LIST,
+    HVP_MEM_FD,
+    HVP_RESTRICT,
+    HVP_EVT_ALLOC,
+    HVP_EVT_BIND,
+    HVP_EVT_CLOSE,
+    HVP_EVT_NOTIFY,
+    HVP_GNT_MAP,
+    HVP_GNT_UNMAP,
+    HVP_GNT_COPY,
+    HVP_IOS_CREATE,
+    HVP_IOS_INFO,
+    HVP_IOS_STATE,
+    HVP_IOS_RANGE,
+    HVP_IOS_DESTROY,
+    HVP_VCPU_IO,
+    HVP_DM_IRQ,
+    HVP_DM_MODMEM,
+    HVP_DM_STATE,
+    HVP_DM_DIRTY,
+    /* async, daemon -> client */
+    HVP_EV_PEER,
+    HVP_EV_UNBOUND,
+    HVP_TYPE_MAX
+};
+
+/* HELLO: request body, reply body + fds [wake eventfd, status page]. */
+struct hvp_hello {
+    uint32_t version;
+    uint32_t pad;
+};
+struct hvp_hello_r {
+    uint32_t domid;       /* the identity of this connection */
+    uint32_t conn_id;
+    uint32_t privileged;  /* 1 on DIR/hv.sock (the control domain) */
+    uint32_t max_ports;
+};
+
+enum hvp_dom_type { HVP_DOM_PV = 0, HVP_DOM_PVH = 1, HVP_DOM_HVM = 2 };
+
+struct hvp_dom_create {
+    uint32_t type;          /* enum hvp_dom_type */
+    uint32_t vcpus;         /* 1..HVP_MAX_VCPUS */
+    uint64_t mem_pages;     /* 16..HVP_MAX_MEM_PAGES */
+    uint32_t gnttab_frames; /* 0: default */
+    uint32_t domid;         /* 0: next free, else that id */
+};
+struct hvp_domid_r {
+    uint32_t domid;
+    uint32_t pad;
+};
+
+enum hvp_dom_opcode {
+    HVP_OP_PAUSE = 0,
+    HVP_OP_UNPAUSE = 1,
+    HVP_OP_SHUTDOWN = 2,    /* arg: SHUTDOWN_* reason */
+    HVP_OP_DESTROY = 3,
+};
+
+struct hvp_dom_op {
+    uint32_t domid;
+    uint32_t op;
+    uint32_t arg;
+    uint32_t pad;
+};
+
+struct hvp_domid {
+    uint32_t domid;
+    uint32_t pad;
+};
+
+struct hvp_dom_info {
+    uint32_t domid;
+    uint32_t type;
+    uint32_t vcpus;
+    uint32_t flags;          /* HVP_DI_* */
+    uint64_t mem_pages;
+    uint64_t gnttab_gfn;     /* first frame of the grant table */
+    uint32_t gnttab_frames;
+    uint32_t shutdown_reason;
+};
+#define HVP_DI_PAUSED 0x1u
+#define HVP_DI_SHUTDOWN 0x2u
+#define HVP_DI_DYING 0x4u
+
+/* MEM_FD reply: {u64 pages} + fd [memfd]. */
+struct hvp_mem_r {
+    uint64_t pages;
+};
+
+struct hvp_evt_alloc {
+    uint32_t remote_domid;
+    uint32_t pad;
+};
+struct hvp_port {
+    uint32_t port;
+    uint32_t pad;
+};
+
+struct hvp_evt_bind {
+    uint32_t remote_domid;
+    uint32_t remote_port;
+};
+/*
+ * EVT_BIND reply and EV_PEER event: the local port's peer, plus fds
+ * [peer wake eventfd, tx page (the peer's pending page for our
+ * domain), rx page (our pending page for the peer's domain)].  Pages
+ * and endpoints carry ids so a client maps each only once.
+ */
+struct hvp_bound {
+    uint32_t port;
+    uint32_t peer_domid;
+    uint32_t peer_port;
+    uint32_t peer_ep;
+    uint32_t tx_page;
+    uint32_t rx_page;
+};
+
+#define HVP_GNT_WRITE 0x1u   /* map writable */
+#define HVP_GNT_WANT_FD 0x2u /* attach the granting domain's memfd */
+
+struct hvp_gnt_map {
+    uint32_t domid;
+    uint32_t flags;
+    /* followed by uint32_t refs[] */
+};
+struct hvp_gnt_map_r {
+    uint32_t handle;
+    uint32_t pad;
+    /* followed by uint64_t gfns[]; fd [memfd] when asked */
+};
+struct hvp_handle {
+    uint32_t handle;
+    uint32_t pad;
+};
+
+struct hvp_gnt_copy {
+    uint32_t domid;
+    uint32_t flags;
+    /* followed by struct hvp_copy_seg[] */
+};
+struct hvp_copy_seg {
+    uint32_t ref;
+    uint16_t offset;
+    uint16_t len;
+    uint32_t to_guest;
+    uint32_t pad;
+};
+struct hvp_copy_r {
+    int32_t status;   /* GNTST_* */
+    uint32_t pad;
+    uint64_t gfn;
+};
+
+struct hvp_ios_create {
+    uint32_t domid;
+    uint32_t bufioreq;
+};
+struct hvp_ios_id {
+    uint32_t domid;
+    uint32_t id;
+};
+/* IOS_INFO reply + fd [2-page memfd: frame 0 buffered, frame 1 ioreq]. */
+struct hvp_ios_info_r {
+    uint32_t bufioreq_port;  /* 0: no buffered ring */
+    uint32_t vcpus;
+};
+struct hvp_ios_state {
+    uint32_t domid;
+    uint32_t id;
+    uint32_t enabled;
+    uint32_t pad;
+};
+
+enum hvp_range_type { HVP_RANGE_PORT = 0, HVP_RANGE_MMIO = 1, HVP_RANGE_PCI = 2 };
+
+struct hvp_ios_range {
+    uint32_t domid;
+    uint32_t id;
+    uint32_t type;       /* enum hvp_range_type */
+    uint32_t map;        /* 1 map, 0 unmap */
+    uint64_t start;      /* PCI: sbdf */
+    uint64_t end;        /* inclusive */
+};
+
+#define HVP_IO_BUFFERED 0x1u  /* a posted write: may use the buffered ring */
+
+struct hvp_vcpu_io {
+    uint32_t domid;
+    uint32_t vcpu;
+    uint64_t addr;
+    uint64_t data;
+    uint32_t size;
+    uint32_t count;
+    uint8_t type;        /* IOREQ_TYPE_PIO, COPY, PCI_CONFIG */
+    uint8_t dir;         /* IOREQ_READ / IOREQ_WRITE */
+    uint8_t df;
+    uint8_t data_is_ptr;
+    uint32_t flags;
+};
+struct hvp_vcpu_io_r {
+    uint64_t data;
+    uint32_t server;     /* id of the server that answered, ~0: none */
+    uint32_t pad;
+};
+
+enum hvp_irq_op { HVP_IRQ_ISA = 0, HVP_IRQ_INTX = 1, HVP_IRQ_LINK = 2 };
+
+struct hvp_dm_irq {
+    uint32_t domid;
+    uint32_t op;
+    uint32_t a;      /* ISA: irq; INTX: (seg<<16)|(bus<<8)|dev; LINK: link */
+    uint32_t b;      /* INTX: intx; LINK: irq */
+    uint32_t level;
+    uint32_t pad;
+};
+
+struct hvp_dm_modmem {
+    uint32_t domid;
+    uint32_t nr;
+    uint64_t first_pfn;
+};
+
+struct hvp_dm_state_r {
+    uint32_t isa_levels;     /* bit n: ISA IRQ n asserted */
+    uint32_t irq_events;     /* count of IRQ level ops */
+    uint8_t link_route[4];   /* PCI link A..D -> ISA IRQ (0: none) */
+    uint32_t intx_levels[4]; /* bus 0: bit dev, one word per INTx */
+    uint64_t modified_pages; /* distinct pages reported modified */
+    uint64_t modified_ops;
+    uint64_t ioreqs;         /* ioreqs sent to servers */
+    uint64_t unclaimed;      /* accesses no server claimed */
+};
+
+struct hvp_dm_dirty {
+    uint32_t domid;
+    uint32_t clear;      /* 1: clear the bits returned */
+    uint64_t first_pfn;
+    uint32_t nr;         /* <= 8 * (HVP_MAX_MSG - 64) */
+    uint32_t pad;
+};
+/* DM_DIRTY reply: struct hvp_dirty_r + bitmap bytes. */
+struct hvp_dirty_r {
+    uint64_t first_pfn;
+    uint32_t nr;
+    uint32_t pad;
+};
+
+/* A parsed message: pointers into the caller's buffer. */
+struct hvp_msg {
+    struct hvp_hdr hdr;
+    const void *body;        /* aligned copy lives in the caller's buffer */
+    const void *elems;
+    uint32_t nelems;
+};
+
+/*
+ * Validates buf[0..len) as one message travelling in the direction
+ * given (reply != 0: daemon -> client).  Checks version, type, length
+ * against the type's table entry and the element count limits.
+ * Returns 0 and fills *msg, or -EPROTO / -EMSGSIZE / -EINVAL.
+ */
+int hvproto_parse(const void *buf, size_t len, int reply,
+                  struct hvp_msg *msg);
+/* Name of a message type, for logs ("?" when unknown). */
+const char *hvproto_name(unsigned type);
+/* Fixed body size of a type in the given direction, or -EINVAL. */
+int hvproto_body_size(unsigned type, int reply);
+
+#endif
