@@ -9,9 +9,24 @@
 #include <stddef.h>
 
 #include "../src/cpu-timers.h"
+#include "emu/chipset.h"
+#include "emu/pci.h"
+#include "emu/pckbd.h"
+#include "emu/platform.h"
+#include "emu/ps2.h"
+#include "emu/serial.h"
 #include "vmsd-table.h"
 
 const struct vmstate_desc *const vmsd_table[] = {
     &vmstate_cpu_timers,
+    &pci_host_vmsd,
+    &pci_bus_vmsd,
+    &i440fx_vmsd,
+    &piix3_vmsd,
+    &serial_isa_vmsd,
+    &ps2_kbd_vmsd,
+    &ps2_mouse_vmsd,
+    &pckbd_isa_vmsd,
+    &platform_vmsd,
     NULL,
 };
