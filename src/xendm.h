@@ -215,7 +215,7 @@ struct xendm {
     bool ready;               /* startup finished; "running" published */
 };
 
-/* Reports readiness on xenstore when the VM first runs (main.c). */
+/* Ends the main loop; main() then tears down and exits with status. */
 void xendm_request_quit(struct xendm *x, int status);
 
 /* devstate.c */
