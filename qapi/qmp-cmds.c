@@ -209,10 +209,26 @@ static void cmd_xen_set_global_dirty_log(struct qmp_req *r)
     qmp_return_empty(r);
 }
 
-/* No QEMU block layer here: PV disks are served from xenstore. */
+/* The machine's disks (qdisk for xenpv); none without a machine hook. */
+static void cmd_query_block_common(struct qmp_req *r, bool stats)
+{
+    const struct machine_ops *m = r->x->machine;
+    struct json *l = NULL;
+
+    if (m != NULL && m->query_block != NULL) {
+        l = m->query_block(r->x, stats);
+    }
+    qmp_return(r, l != NULL ? l : json_new_array());
+}
+
 static void cmd_query_block(struct qmp_req *r)
 {
-    qmp_return(r, json_new_array());
+    cmd_query_block_common(r, false);
+}
+
+static void cmd_query_blockstats(struct qmp_req *r)
+{
+    cmd_query_block_common(r, true);
 }
 
 static void cmd_hmp(struct qmp_req *r)
@@ -285,7 +301,7 @@ static const struct qmp_command qmp_commands[] = {
     {"xen-set-global-dirty-log", cmd_xen_set_global_dirty_log,
      {{"enable", QMP_ARG_BOOL | QMP_ARG_REQUIRED}}},
     {"query-block", cmd_query_block, {{NULL}}},
-    {"query-blockstats", cmd_query_block,
+    {"query-blockstats", cmd_query_blockstats,
      {{"query-nodes", QMP_ARG_BOOL}}},
     {"human-monitor-command", cmd_hmp,
      {{"command-line", QMP_ARG_STRING | QMP_ARG_REQUIRED},

@@ -2,8 +2,7 @@
 /*
  * The machines xendm knows, in one table indexed by -machine kind.
  * `none` is libxl's probe machine: QMP only, no Xen.  `xenpv` serves
- * PV backends and has no emulated devices; the PV area extends its
- * ops (backend_types, prepare/start/exit).  `xenfv` and `pc,accel=xen`
+ * PV backends and has no emulated devices (machine-xenpv.c).  `xenfv` and `pc,accel=xen`
  * are the HVM machine, which the HVM area provides; until it is
  * linked they are refused at start-up instead of pretending.
  */
@@ -56,13 +55,6 @@ static const char *const machine_no_backends[] = {NULL};
 
 static const struct machine_ops machine_none_ops = {
     .name = "none",
-    .check = machine_check_no_devices,
-    .backend_types = machine_no_backends,
-};
-
-static const struct machine_ops machine_xenpv_ops = {
-    .name = "xenpv",
-    .flags = MACHINE_NEEDS_XEN,
     .check = machine_check_no_devices,
     .backend_types = machine_no_backends,
 };

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -62,6 +63,14 @@ int privs_resolve(struct xendm *x, char *err, size_t errlen)
 
 static int privs_chroot(const char *dir, char *err, size_t errlen)
 {
+    /*
+     * glibc loads libgcc_s on the first pthread_cancel (libxenstore
+     * cancels its reader thread in xs_close); inside the chroot it is
+     * not found and the process aborts at exit.  Load it now.
+     */
+    if (dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE) == NULL) {
+        log_debug("libgcc_s not preloaded: %s", dlerror());
+    }
     if (chroot(dir) < 0) {
         snprintf(err, errlen, "chroot %s: %s", dir, strerror(errno));
         return -errno;
