@@ -2,7 +2,7 @@
 /*
  * The machines xendm knows, in one table indexed by -machine kind.
  * `none` is libxl's probe machine: QMP only, no Xen.  `xenpv` serves
- * PV backends and has no emulated devices (machine-xenpv.c).  `xenfv` and `pc,accel=xen`
+ * PV backends and has no emulated devices (hw/pv/pv-machine.c).  `xenfv` and `pc,accel=xen`
  * are the HVM machine, which the HVM area provides; until it is
  * linked they are refused at start-up instead of pretending.
  */
@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/block/qdisk.h"
+#include "hw/pv/pv-machine.h"
 #include "xendm.h"
 
 int machine_check_no_devices(struct xendm *x, char *why, size_t whylen)
@@ -57,6 +59,28 @@ static const struct machine_ops machine_none_ops = {
     .name = "none",
     .check = machine_check_no_devices,
     .backend_types = machine_no_backends,
+};
+
+static struct json *machine_pv_query_block(struct xendm *x, bool stats)
+{
+    struct xenbus *bus = pvmachine_bus(x);
+
+    if (bus == NULL) {
+        return NULL;
+    }
+    return stats ? qdisk_query_blockstats(bus) : qdisk_query_block(bus);
+}
+
+static const struct machine_ops machine_xenpv_ops = {
+    .name = "xenpv",
+    .flags = MACHINE_NEEDS_XEN,
+    .check = machine_check_no_devices,
+    .prepare = pvmachine_prepare,
+    .restrict_handles = pvmachine_restrict,
+    .start = pvmachine_start,
+    .exit = pvmachine_exit,
+    .query_block = machine_pv_query_block,
+    .backend_types = pv_backend_types,
 };
 
 static const struct machine_ops machine_xenfv_ops = {

@@ -157,7 +157,6 @@ struct machine_ops {
     const char *const *backend_types;
 };
 
-extern const struct machine_ops machine_xenpv_ops;
 
 const struct machine_ops *machine_find(enum machine_kind kind);
 /* machine.c: refuses -device/-drive/… on machines without devices. */
