@@ -2,8 +2,7 @@
 /*
  * The machines xendm knows, in one table indexed by -machine kind.
  * `none` is libxl's probe machine: QMP only, no Xen.  `xenpv` serves
- * PV backends and has no emulated devices; the PV area extends its
- * ops (backend_types, prepare/start/exit).  `xenfv` and `pc,accel=xen`
+ * PV backends and has no emulated devices (hw/pv/pv-machine.c).  `xenfv` and `pc,accel=xen`
  * are the HVM machine, which the HVM area provides; until it is
  * linked they are refused at start-up instead of pretending.
  */
@@ -13,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/block/qdisk.h"
 #include "hw/pv/pv-machine.h"
 #include "xendm.h"
 
@@ -61,6 +61,16 @@ static const struct machine_ops machine_none_ops = {
     .backend_types = machine_no_backends,
 };
 
+static struct json *machine_pv_query_block(struct xendm *x, bool stats)
+{
+    struct xenbus *bus = pvmachine_bus(x);
+
+    if (bus == NULL) {
+        return NULL;
+    }
+    return stats ? qdisk_query_blockstats(bus) : qdisk_query_block(bus);
+}
+
 static const struct machine_ops machine_xenpv_ops = {
     .name = "xenpv",
     .flags = MACHINE_NEEDS_XEN,
@@ -69,6 +79,7 @@ static const struct machine_ops machine_xenpv_ops = {
     .restrict_handles = pvmachine_restrict,
     .start = pvmachine_start,
     .exit = pvmachine_exit,
+    .query_block = machine_pv_query_block,
     .backend_types = pv_backend_types,
 };
 
