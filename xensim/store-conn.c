@@ -67,9 +67,15 @@ static void conn_io(struct loop *loop, int fd, unsigned events, void *opaque)
     if (events & LOOP_WRITE) {
         conn_flush(c);
     }
+    if (!c->dead && (events & LOOP_HUP) && c->read_off) {
+        /* not reading, so the hang-up would be reported forever */
+        conn_close(c);
+        return;
+    }
     if (!c->dead && (events & (LOOP_READ | LOOP_HUP)) && !c->read_off) {
         n = read(fd, buf, sizeof(buf));
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            conn_flush(c);  /* best effort, as Xen's destroy_conn */
             conn_close(c);
             return;
         }
