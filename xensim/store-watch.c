@@ -159,6 +159,9 @@ void watch_fire(struct store *st, struct sconn *c, const char *name,
 
             if (hit) {
                 wire_event(i, watch_path(i, w, name), w->token);
+                if (i->dead) {
+                    break;   /* dropped for not reading: watches freed */
+                }
             }
         }
     }
