@@ -262,3 +262,35 @@ void watch_free_all(struct sconn *c)
         watch_free(c, w);
     }
 }
+
+/* ---- the WATCH, UNWATCH and RESET_WATCHES requests */
+
+int op_watch(struct store *st, struct sconn *c, char *body, uint32_t len)
+{
+    char *vec[2];
+
+    if (ops_strings(body, len, vec, 2) != 2) {
+        return -EINVAL;
+    }
+    return watch_add(st, c, vec[0], vec[1]);
+}
+
+int op_unwatch(struct store *st, struct sconn *c, char *body, uint32_t len)
+{
+    char *vec[2];
+    int rc;
+
+    if (ops_strings(body, len, vec, 2) != 2) {
+        return -EINVAL;
+    }
+    rc = watch_remove(st, c, vec[0], vec[1]);
+    return rc < 0 ? rc : wire_reply(c, XS_UNWATCH, "OK", 3);
+}
+
+int op_reset_watches(struct store *st, struct sconn *c, char *body,
+                     uint32_t len)
+{
+    watch_free_all(c);
+    txn_free_all(c);
+    return wire_reply(c, XS_RESET_WATCHES, "OK", 3);
+}
