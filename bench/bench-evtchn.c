@@ -220,13 +220,19 @@ static double bench_ioreq(const char *dir, struct hvc *ctl, unsigned rounds)
     return i == rounds ? (double)t0 / rounds : -1;
 }
 
+static double min_of(double a, double b)
+{
+    return (a < 0 || (b >= 0 && b < a)) ? b : a;
+}
+
 int main(int argc, char **argv)
 {
     unsigned rounds = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
     struct hv_harness h = { .pid = 0 };
     const char *dir = getenv("XENSIM_DIR");
-    double raw, evt, raw2, ior;
+    double raw = -1, evt = -1, ior = -1;
     struct hvc *ctl;
+    int rep;
 
     signal(SIGPIPE, SIG_IGN);
     if (!dir || !*dir) {
@@ -242,16 +248,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot reach %s/hv.sock\n", dir);
         return 1;
     }
-    raw = bench_eventfd(rounds);
-    evt = bench_evtchn(dir, ctl, rounds);
-    raw2 = bench_eventfd(rounds / 4);
-    ior = bench_ioreq(dir, ctl, rounds / 4);
+    /*
+     * Interleaved, best of three, one eventfd floor (the best of all
+     * its runs) for both ratios: the machine is shared and noisy.
+     */
+    for (rep = 0; rep < 3; rep++) {
+        raw = min_of(raw, bench_eventfd(rounds / 3));
+        evt = min_of(evt, bench_evtchn(dir, ctl, rounds / 3));
+        raw = min_of(raw, bench_eventfd(rounds / 6));
+        ior = min_of(ior, bench_ioreq(dir, ctl, rounds / 6));
+    }
     printf("event-channel notify round trip (seam <-> guest): %.0f ns; "
            "eventfd ping-pong: %.0f ns; ratio %.2f\n",
            evt, raw, evt / raw);
     printf("port-I/O ioreq round trip (vCPU -> xensim -> DM -> vCPU): "
            "%.0f ns; eventfd ping-pong: %.0f ns; ratio %.2f\n",
-           ior, raw2, ior / raw2);
+           ior, raw, ior / raw);
     hvc_close(ctl);
     if (h.pid) {
         harness_stop(&h);
