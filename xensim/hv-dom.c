@@ -68,6 +68,14 @@ static void hv_dom_release(struct hyp *hs, struct hv_dom *d)
     if (d->memfd >= 0) {
         close(d->memfd);
     }
+    if (d->vcpu_ep) {
+        uint32_t v;
+
+        for (v = 0; v < d->vcpus; v++) {
+            hv_ep_fini(&d->vcpu_ep[v]);
+        }
+        free(d->vcpu_ep);
+    }
     free(d->ports);
     free(d->gnt_pins);
     free(d->gnt_wpins);
@@ -110,6 +118,31 @@ static int hv_dom_memory(struct hv_dom *d)
     d->dirty = calloc((d->mem_pages + 7) / 8, 1);
     if (!d->gnt_pins || !d->gnt_wpins || !d->vcpu || !d->dirty) {
         return -ENOMEM;
+    }
+    return 0;
+}
+
+/* HVM: one receiving endpoint per vCPU, handed to the vCPU's client. */
+static int hv_dom_vcpu_eps(struct hyp *hs, struct hv_dom *d)
+{
+    uint32_t v;
+
+    if (d->type != HVP_DOM_HVM) {
+        return 0;
+    }
+    d->vcpu_ep = calloc(d->vcpus, sizeof(*d->vcpu_ep));
+    if (!d->vcpu_ep) {
+        return -ENOMEM;
+    }
+    for (v = 0; v < d->vcpus; v++) {
+        d->vcpu_ep[v].efd = -1;
+    }
+    for (v = 0; v < d->vcpus; v++) {
+        int rc = hv_ep_init(hs, &d->vcpu_ep[v], d->domid, NULL);
+
+        if (rc < 0) {
+            return rc;
+        }
     }
     return 0;
 }
@@ -170,6 +203,9 @@ int hv_h_dom_create(struct hv_conn *c, const struct hvp_msg *m,
     d->mem_pages = b->mem_pages;
     d->gnttab_frames = frames;
     rc = hv_dom_memory(d);
+    if (rc == 0) {
+        rc = hv_dom_vcpu_eps(hs, d);
+    }
     if (rc == 0) {
         rc = loop_fd_add(hs->loop, d->xen_ep.efd, LOOP_READ, hv_xen_ep_event,
                          d);

@@ -23,8 +23,8 @@
 #include "xensim/hv-internal.h"
 
 /* The page `ep` reads for events sent by `sender`, created on demand. */
-static struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep,
-                                  uint32_t sender)
+struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep,
+                           uint32_t sender)
 {
     struct hv_page *pg, **grown;
     unsigned i;

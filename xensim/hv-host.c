@@ -176,7 +176,7 @@ int hv_send(struct hv_conn *c, uint16_t type, uint32_t seq, int status,
     if (seq == 0 && c->status) {
         uint64_t one = 1;
 
-        __atomic_add_fetch(&c->status[0], 1, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&c->status->async, 1, __ATOMIC_RELEASE);
         if (write(c->ep.efd, &one, sizeof(one)) < 0) {
             /* eventfd overflow cannot happen at these rates */
         }

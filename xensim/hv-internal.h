@@ -64,6 +64,7 @@ struct hv_range {
 
 struct hv_ios {
     uint16_t id;
+    uint32_t uid;             /* unique in this daemon (EV_VCPU) */
     bool enabled;
     bool buffered;
     struct hv_conn *owner;
@@ -80,6 +81,8 @@ struct hv_vcpu {
     uint32_t seq;
     struct hv_ios *server;    /* answering it, NULL while queued */
     struct hvp_vcpu_io req;   /* kept while queued (paused domain) */
+    uint32_t told_conn;       /* endpoint id last sent EV_VCPU ... */
+    uint32_t told_server;     /* ... for this server uid */
 };
 
 struct hv_dom {
@@ -104,6 +107,7 @@ struct hv_dom {
     struct hv_ios *ios[HVP_MAX_IOREQ_SERVERS];
     uint16_t next_ios;
     struct hv_vcpu *vcpu;
+    struct hv_ep *vcpu_ep;    /* HVM: per vCPU, owns its vp_eports */
     uint32_t cf8;
     /* device-model ops, recorded */
     uint32_t isa_levels;
@@ -137,7 +141,7 @@ struct hv_conn {
     int64_t restrict_to;      /* -1: none */
     struct hv_ep ep;
     int status_fd;
-    uint64_t *status;         /* word 0: async messages sent */
+    struct hvp_status *status;
     struct hv_gmap *gmaps;
     uint32_t next_handle;
 };
@@ -189,6 +193,9 @@ hv_handler_fn hv_h_dom_create, hv_h_dom_op, hv_h_dom_info, hv_h_dom_list,
     hv_h_mem_fd, hv_h_dm_irq, hv_h_dm_modmem, hv_h_dm_state, hv_h_dm_dirty;
 
 /* hv-evtchn.c */
+/* The page `ep` reads for events sent by domain `sender` (created). */
+struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep,
+                           uint32_t sender);
 int hv_port_alloc(struct hv_dom *d, uint32_t remote, struct hv_ep *owner);
 void hv_port_close(struct hyp *hs, struct hv_dom *d, uint32_t port);
 void hv_evtchn_raise(struct hyp *hs, struct hv_dom *d, uint32_t port);

@@ -95,7 +95,16 @@ static void hv_ios_free(struct hyp *hs, struct hv_dom *d, unsigned slot)
 
     for (v = 0; v < d->vcpus; v++) {
         if (d->vcpu[v].server == s) {
-            hv_vcpu_reply(d, v, 0, hv_ones(d->vcpu[v].req.size), UINT32_MAX);
+            uint8_t st = hv_ios_slot(s, v)->state;
+
+            if (st == STATE_IOREQ_READY || st == STATE_IOREQ_INPROCESS) {
+                hv_vcpu_reply(d, v, 0, hv_ones(d->vcpu[v].req.size),
+                              UINT32_MAX);
+            } else {
+                /* answered: the client reads it from its own mapping */
+                d->vcpu[v].waiter = NULL;
+                d->vcpu[v].server = NULL;
+            }
         }
         if (s->vcpu_port[v]) {
             hv_port_close(hs, d, s->vcpu_port[v]);
@@ -154,8 +163,9 @@ int hv_h_ios_create(struct hv_conn *c, const struct hvp_msg *m,
     s->owner = c;
     s->buffered = b->bufioreq != 0;
     d->ios[slot] = s;
+    s->uid = hv_new_id(c->hs);
     for (v = 0; v < d->vcpus; v++) {
-        port = hv_port_alloc(d, c->domid, &d->xen_ep);
+        port = hv_port_alloc(d, c->domid, &d->vcpu_ep[v]);
         if (port < 0) {
             hv_ios_free(c->hs, d, slot);
             return port;
@@ -388,6 +398,41 @@ static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
     return true;
 }
 
+/*
+ * Prepares the waiting client to take the server's answer itself:
+ * the first time this client meets this server on this vCPU it gets
+ * EV_VCPU with the vCPU endpoint's eventfd, its pending page for the
+ * server's domain and the server's pages; every time, the status page
+ * names the request and the server.  False if the client is gone.
+ */
+static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
+                         struct hv_ios *s)
+{
+    struct hv_vcpu *vc = &d->vcpu[v];
+    struct hv_conn *w = vc->waiter;
+    struct hv_ep *ep = &d->vcpu_ep[v];
+
+    if (!w) {
+        return false;
+    }
+    if (vc->told_conn != w->ep.id || vc->told_server != s->uid) {
+        struct hv_page *pg = hv_rx_page(hs, ep, s->owner->domid);
+        struct hvp_ev_vcpu ev = { d->domid, v, s->vcpu_port[v], ep->id,
+                                  pg ? pg->id : 0, s->uid };
+        int fds[3] = { ep->efd, pg ? pg->fd : -1, s->memfd };
+
+        if (!pg || hv_send(w, HVP_EV_VCPU, 0, 0, &ev, sizeof(ev), fds, 3)) {
+            hv_vcpu_reply(d, v, -ENOMEM, 0, UINT32_MAX);
+            return false;
+        }
+        vc->told_conn = w->ep.id;
+        vc->told_server = s->uid;
+    }
+    __atomic_store_n(&w->status->io_server, s->uid, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->status->io_seq, vc->seq, __ATOMIC_RELEASE);
+    return true;
+}
+
 static void hv_vcpu_dispatch(struct hyp *hs, struct hv_dom *d, uint32_t v)
 {
     struct hv_vcpu *vc = &d->vcpu[v];
@@ -404,6 +449,9 @@ static void hv_vcpu_dispatch(struct hyp *hs, struct hv_dom *d, uint32_t v)
     d->ioreqs++;
     if ((io->flags & HVP_IO_BUFFERED) && hv_buf_write(hs, d, s, io)) {
         hv_vcpu_reply(d, v, 0, 0, s->id);
+        return;
+    }
+    if (!hv_vcpu_tell(hs, d, v, s)) {
         return;
     }
     slot = hv_ios_slot(s, v);
@@ -468,7 +516,21 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
         return -ESHUTDOWN;
     }
     vc = &d->vcpu[b->vcpu];
-    if (vc->waiter || vc->server) {
+    if (vc->server) {
+        /* the previous access went to a server: did its client take it? */
+        ioreq_t *slot = hv_ios_slot(vc->server, b->vcpu);
+
+        if (slot->state == STATE_IOREQ_NONE) {
+            vc->server = NULL;
+            vc->waiter = NULL;
+        } else if (!vc->waiter && slot->state == STATE_IORESP_READY) {
+            slot->state = STATE_IOREQ_NONE; /* its client died: drop it */
+            vc->server = NULL;
+        } else {
+            return -EBUSY;
+        }
+    }
+    if (vc->waiter) {
         return -EBUSY;
     }
     vc->waiter = c;
@@ -483,29 +545,11 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
 
 void hv_ioreq_port_event(struct hyp *hs, struct hv_dom *d, uint32_t port)
 {
-    unsigned i;
-    uint32_t v;
-
-    for (i = 0; i < HVP_MAX_IOREQ_SERVERS; i++) {
-        struct hv_ios *s = d->ios[i];
-
-        for (v = 0; s && v < d->vcpus; v++) {
-            ioreq_t *slot;
-
-            if (s->vcpu_port[v] != port || d->vcpu[v].server != s) {
-                continue;
-            }
-            slot = hv_ios_slot(s, v);
-            __atomic_thread_fence(__ATOMIC_ACQUIRE);
-            if (slot->state != STATE_IORESP_READY) {
-                return; /* not answered yet */
-            }
-            __atomic_thread_fence(__ATOMIC_ACQUIRE);
-            slot->state = STATE_IOREQ_NONE;
-            hv_vcpu_reply(d, v, 0, slot->data, s->id);
-            return;
-        }
-    }
+    /*
+     * The xen endpoint owns only the buffered ports, which device
+     * models never notify (vCPU ports belong to the vCPU endpoints,
+     * whose clients take answers themselves); nothing to do.
+     */
 }
 
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d)

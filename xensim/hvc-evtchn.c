@@ -106,6 +106,67 @@ static int hvc_bound(struct hvc *c, const struct hvp_bound *b, int *fds,
     return 0;
 }
 
+/* EV_VCPU: where a vCPU's answers will come from (see hvproto.h). */
+static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e,
+                           int *fds, unsigned nfds)
+{
+    struct hvc_vcpu *v = NULL, *grown;
+    struct hvc_srv *sv = NULL;
+    unsigned i;
+
+    if (nfds != 3 || e->port == 0 || e->port >= HVP_MAX_PORTS) {
+        for (i = 0; i < nfds; i++) {
+            close(fds[i]);
+        }
+        return;
+    }
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == e->domid && c->vcpus[i].vcpu == e->vcpu) {
+            v = &c->vcpus[i];
+        }
+    }
+    if (!v) {
+        grown = realloc(c->vcpus, (c->nvcpus + 1) * sizeof(*grown));
+        if (!grown) {
+            for (i = 0; i < nfds; i++) {
+                close(fds[i]);
+            }
+            return;
+        }
+        c->vcpus = grown;
+        v = &c->vcpus[c->nvcpus++];
+    }
+    v->domid = e->domid;
+    v->vcpu = e->vcpu;
+    v->port = e->port;
+    v->efd = hvc_ep_get(c, e->ep, fds[0]);
+    v->rx = hvc_pg_get(c, e->rx_page, fds[1], false);
+    for (i = 0; i < c->nsrvs; i++) {
+        if (c->srvs[i].uid == e->server) {
+            sv = &c->srvs[i];
+        }
+    }
+    if (sv) {
+        close(fds[2]);
+        return;
+    }
+    grown = NULL;
+    sv = realloc(c->srvs, (c->nsrvs + 1) * sizeof(*sv));
+    if (!sv) {
+        close(fds[2]);
+        return;
+    }
+    c->srvs = sv;
+    sv = &c->srvs[c->nsrvs];
+    sv->uid = e->server;
+    sv->base = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                    fds[2], 0);
+    close(fds[2]);
+    if (sv->base != MAP_FAILED) {
+        c->nsrvs++;
+    }
+}
+
 void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds,
                unsigned nfds)
 {
@@ -114,6 +175,9 @@ void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds,
     switch (m->hdr.type) {
     case HVP_EV_PEER:
         hvc_bound(c, m->body, fds, nfds);
+        return;
+    case HVP_EV_VCPU:
+        hvc_vcpu_learn(c, m->body, fds, nfds);
         return;
     case HVP_EV_UNBOUND:
         u = m->body;
@@ -140,6 +204,14 @@ void hvc_evtchn_fini(struct hvc *c)
     for (i = 0; i < c->npgs; i++) {
         munmap(c->pgs[i].bits, HVP_PAGE);
     }
+    for (i = 0; i < c->nsrvs; i++) {
+        munmap(c->srvs[i].base, 2 * HVP_PAGE);
+    }
+    free(c->srvs);
+    free(c->vcpus);
+    c->srvs = NULL;
+    c->vcpus = NULL;
+    c->nsrvs = c->nvcpus = 0;
     free(c->eps);
     free(c->pgs);
     c->eps = NULL;
@@ -227,7 +299,7 @@ int hvc_evtchn_notify_slow(struct hvc *c, uint32_t port)
 static bool hvc_async_waiting(struct hvc *c)
 {
     return c->status &&
-           __atomic_load_n(&c->status[0], __ATOMIC_ACQUIRE) != c->async_seen;
+           __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE) != c->async_seen;
 }
 
 int hvc_evtchn_notify(struct hvc *c, uint32_t port)

@@ -38,6 +38,21 @@ struct hvc_mem {
     uint64_t pages;
 };
 
+/* Where a vCPU's synchronous answers arrive (EV_VCPU). */
+struct hvc_vcpu {
+    uint32_t domid;
+    uint32_t vcpu;
+    uint32_t port;
+    int efd;                  /* borrowed from the endpoint cache */
+    uint64_t *rx;             /* borrowed from the page cache */
+};
+
+/* An ioreq server's pages, mapped for reading answers. */
+struct hvc_srv {
+    uint32_t uid;
+    uint8_t *base;
+};
+
 struct hvc_gmap {
     struct hvc_gmap *next;
     void *addr;
@@ -52,7 +67,7 @@ struct hvc {
     bool broken;
     uint32_t seq;
     int efd;
-    uint64_t *status;
+    struct hvp_status *status;
     uint64_t async_seen;
     struct hvc_port *ports;   /* HVP_MAX_PORTS */
     uint64_t latched[HVP_MAX_PORTS / 64];
@@ -65,6 +80,10 @@ struct hvc {
     struct hvc_mem *mems;
     unsigned nmems;
     struct hvc_gmap *gmaps;
+    struct hvc_vcpu *vcpus;
+    unsigned nvcpus;
+    struct hvc_srv *srvs;
+    unsigned nsrvs;
     struct hvc_domain_info self;
     uint64_t *rbuf;           /* receive buffer, HVP_MAX_MSG + 8 */
 };
@@ -76,6 +95,14 @@ struct hvc_reply {
     unsigned nfds;
 };
 
+/* Sends one request (its seq is then c->seq); 0 or -errno. */
+int hvc_send_req(struct hvc *c, uint16_t type, const void *body,
+                 uint32_t blen, const void *elems, uint32_t elen);
+/*
+ * One message from the socket (flags: 0 or MSG_DONTWAIT), parsed as a
+ * reply; async events are handled and reported as -EINPROGRESS.
+ */
+int hvc_recv_one(struct hvc *c, int flags, struct hvc_reply *rep);
 /*
  * Sends one request (body, then elems) and waits for its reply,
  * handling async events meanwhile.  Returns the reply's status (0 or

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -84,7 +85,7 @@ void hvc_drain(struct hvc *c)
 {
     struct hvc_reply rep;
 
-    c->async_seen = c->status ? __atomic_load_n(&c->status[0],
+    c->async_seen = c->status ? __atomic_load_n(&c->status->async,
                                                 __ATOMIC_ACQUIRE)
                               : 0;
     while (!c->broken) {
@@ -103,15 +104,14 @@ void hvc_drain(struct hvc *c)
     }
 }
 
-int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
-             const void *elems, uint32_t elen, struct hvc_reply *rep)
+int hvc_send_req(struct hvc *c, uint16_t type, const void *body,
+                 uint32_t blen, const void *elems, uint32_t elen)
 {
     struct hvp_hdr h = { HVP_VERSION, type, 0, 0, 0 };
     struct iovec iov[3] = { { &h, sizeof(h) }, { (void *)body, blen },
                             { (void *)elems, elen } };
     struct msghdr mh = { 0 };
 
-    rep->nfds = 0;
     if (c->broken) {
         return -EPROTO;
     }
@@ -129,20 +129,53 @@ int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
         c->broken = true;
         return -errno;
     }
-    for (;;) {
-        ssize_t n = hvc_recv(c, 0, rep);
+    return 0;
+}
 
-        if (n < 0) {
-            c->broken = true;
-            return (int)n;
+int hvc_recv_one(struct hvc *c, int flags, struct hvc_reply *rep)
+{
+    ssize_t n = hvc_recv(c, flags, rep);
+
+    if (n == -EAGAIN) {
+        return (int)n;
+    }
+    if (n < 0) {
+        c->broken = true;
+        return (int)n;
+    }
+    if (hvproto_parse(c->rbuf, (size_t)n, 1, &rep->m) < 0) {
+        hvc_reply_close(rep);
+        c->broken = true;
+        return -EPROTO;
+    }
+    if (rep->m.hdr.seq == 0) {
+        hvc_async(c, &rep->m, rep->fds, rep->nfds);
+        rep->nfds = 0;
+        return -EINPROGRESS;
+    }
+    return 0;
+}
+
+int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
+             const void *elems, uint32_t elen, struct hvc_reply *rep)
+{
+    int rc = hvc_send_req(c, type, body, blen, elems, elen);
+
+    rep->nfds = 0;
+    if (rc < 0) {
+        return rc;
+    }
+    for (;;) {
+        rc = hvc_recv_one(c, 0, rep);
+        if (rc == -EINPROGRESS) {
+            continue;
         }
-        if (hvproto_parse(c->rbuf, (size_t)n, 1, &rep->m) < 0) {
+        if (rc < 0) {
+            return rc;
+        }
+        if (rep->m.hdr.seq != c->seq && rep->m.hdr.type == HVP_VCPU_IO) {
+            /* a late failure report for an access we already finished */
             hvc_reply_close(rep);
-            c->broken = true;
-            return -EPROTO;
-        }
-        if (rep->m.hdr.seq == 0) {
-            hvc_async(c, &rep->m, rep->fds, rep->nfds);
             continue;
         }
         if (rep->m.hdr.seq != c->seq || rep->m.hdr.type != type) {
@@ -469,6 +502,62 @@ int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
     return hvc_simple(c, HVP_IOS_DESTROY, &b, sizeof(b));
 }
 
+/* The answer to request `seq` if its server has given it, else false. */
+static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
+                            uint32_t seq, uint64_t *data, uint32_t *server)
+{
+    struct hvc_vcpu *v = NULL;
+    struct hvc_srv *sv = NULL;
+    uint32_t uid;
+    ioreq_t *slot;
+    unsigned i;
+
+    if (!c->status ||
+        __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) != seq) {
+        return false;
+    }
+    uid = __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
+            v = &c->vcpus[i];
+        }
+    }
+    for (i = 0; i < c->nsrvs; i++) {
+        if (c->srvs[i].uid == uid) {
+            sv = &c->srvs[i];
+        }
+    }
+    if (!v || !sv || !v->rx || vcpu >= HVP_MAX_VCPUS) {
+        return false;
+    }
+    /* consume the wake-up before looking, so none is lost */
+    __atomic_fetch_and(&v->rx[v->port / 64], ~(1ull << (v->port % 64)),
+                       __ATOMIC_ACQ_REL);
+    slot = &((shared_iopage_t *)(sv->base + HVP_PAGE))->vcpu_ioreq[vcpu];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (slot->state != STATE_IORESP_READY) {
+        return false;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    *data = slot->data;
+    *server = uid & 0xffff;
+    slot->state = STATE_IOREQ_NONE;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    return true;
+}
+
+static int hvc_vcpu_efd(struct hvc *c, uint32_t domid, uint32_t vcpu)
+{
+    unsigned i;
+
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
+            return c->vcpus[i].efd;
+        }
+    }
+    return -1;
+}
+
 int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
                 struct hvc_io *io)
 {
@@ -478,18 +567,63 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
                              io->buffered ? HVP_IO_BUFFERED : 0 };
     const struct hvp_vcpu_io_r *o;
     struct hvc_reply rep;
-    int rc = hvc_call(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0, &rep);
+    uint64_t data, cnt;
+    uint32_t seq, server;
+    int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
 
     if (rc < 0) {
         return rc;
     }
-    o = rep.m.body;
-    if (io->dir == IOREQ_READ) {
-        io->data = o->data;
+    seq = c->seq;
+    for (;;) {
+        struct pollfd pfd[2] = { { c->fd, POLLIN, 0 },
+                                 { hvc_vcpu_efd(c, domid, vcpu), POLLIN, 0 } };
+
+        if (hvc_vcpu_answer(c, domid, vcpu, seq, &data, &server)) {
+            if (io->dir == IOREQ_READ) {
+                io->data = data;
+            }
+            io->server = server;
+            return 0;
+        }
+        if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+            return -errno;
+        }
+        if ((pfd[1].revents & POLLIN) &&
+            read(pfd[1].fd, &cnt, sizeof(cnt)) < 0) {
+            /* another vCPU client drained it; the bit decides */
+        }
+        if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            continue;
+        }
+        rc = hvc_recv_one(c, MSG_DONTWAIT, &rep);
+        if (rc == -EINPROGRESS || rc == -EAGAIN) {
+            continue;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        if (rep.m.hdr.type != HVP_VCPU_IO) {
+            hvc_reply_close(&rep);
+            c->broken = true;
+            return -EPROTO;
+        }
+        if (rep.m.hdr.seq != seq) {
+            hvc_reply_close(&rep); /* a late failure for an old access */
+            continue;
+        }
+        if (rep.m.hdr.status != 0) {
+            hvc_reply_close(&rep);
+            return rep.m.hdr.status;
+        }
+        o = rep.m.body;
+        if (io->dir == IOREQ_READ) {
+            io->data = o->data;
+        }
+        io->server = o->server;
+        hvc_reply_close(&rep);
+        return 0;
     }
-    io->server = o->server;
-    hvc_reply_close(&rep);
-    return 0;
 }
 
 static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,

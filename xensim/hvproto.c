@@ -83,6 +83,7 @@ static const struct hvp_row hvp_table[HVP_TYPE_MAX] = {
                          HVP_MAX_MSG - 64) },
     [HVP_EV_PEER] = { "ev-peer", NONE, S(sizeof(struct hvp_bound), 0, 0) },
     [HVP_EV_UNBOUND] = { "ev-unbound", NONE, S(sizeof(struct hvp_port), 0, 0) },
+    [HVP_EV_VCPU] = { "ev-vcpu", NONE, S(sizeof(struct hvp_ev_vcpu), 0, 0) },
 };
 
 _Static_assert(sizeof(struct hvp_hdr) == 16, "header layout");
@@ -100,7 +101,8 @@ const char *hvproto_name(unsigned type)
 
 static bool hvp_is_async(unsigned type)
 {
-    return type == HVP_EV_PEER || type == HVP_EV_UNBOUND;
+    return type == HVP_EV_PEER || type == HVP_EV_UNBOUND ||
+           type == HVP_EV_VCPU;
 }
 
 int hvproto_body_size(unsigned type, int reply)

@@ -77,6 +77,7 @@ enum hvp_type {
     /* async, daemon -> client */
     HVP_EV_PEER,
     HVP_EV_UNBOUND,
+    HVP_EV_VCPU,
     HVP_TYPE_MAX
 };
 
@@ -300,6 +301,31 @@ struct hvp_dirty_r {
     uint64_t first_pfn;
     uint32_t nr;
     uint32_t pad;
+};
+
+/*
+ * The status page each connection maps read-only (HELLO's second fd).
+ * A synchronous VCPU_IO that reached a server is not answered on the
+ * socket: the daemon records its seq and the server here, and the
+ * server's notification on the vCPU's port wakes the client directly
+ * (EV_VCPU gave it that port's eventfd and pending page and the
+ * server's pages); the client then reads the ioreq_t and sets it back
+ * to STATE_IOREQ_NONE.  Only failures come back on the socket.
+ */
+struct hvp_status {
+    uint64_t async;       /* async messages sent so far */
+    uint32_t io_seq;      /* the VCPU_IO now at a server */
+    uint32_t io_server;   /* that server's uid */
+};
+
+/* EV_VCPU + fds [vCPU port eventfd, its pending page, server pages]. */
+struct hvp_ev_vcpu {
+    uint32_t domid;
+    uint32_t vcpu;
+    uint32_t port;        /* the vCPU's port (vp_eport) */
+    uint32_t ep;          /* id of the vCPU endpoint (eventfd) */
+    uint32_t rx_page;     /* id of its pending page for the server */
+    uint32_t server;      /* the server's uid */
 };
 
 /* A parsed message: pointers into the caller's buffer. */
