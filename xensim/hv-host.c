@@ -207,8 +207,9 @@ void hv_conn_kill(struct hv_conn *c, const char *why)
         return;
     }
     if (why) {
-        log_warnx("hv: dom%u client %u disconnected: %s", c->domid, c->ep.id,
-                  why);
+        /* clients can reconnect and misbehave at will: rate-limited */
+        log_ratelimited(&hs->log_rl, "hv: dom%u client %u disconnected: %s",
+                        c->domid, c->ep.id, why);
     }
     c->dead = true;
     loop_fd_del(hs->loop, c->fd);
@@ -502,6 +503,7 @@ struct hyp *hvsvc_start(struct loop *loop, const char *dir)
         return NULL;
     }
     hs->loop = loop;
+    hs->log_rl = (struct ratelimit)RATELIMIT_INIT(1000, 20);
     hs->dir = dir ? strdup(dir) : NULL;
     hs->next_domid = 1;
     hs->lsock = -1;

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "xensim/hvproto.h"
 #include "xensim/hvsvc.h"
 
@@ -156,6 +157,7 @@ struct hyp {
     uint32_t next_domid;
     struct hvsvc_hooks hooks;
     struct hv_reply *reply;   /* scratch for the message being handled */
+    struct ratelimit log_rl;  /* client-triggered messages */
 };
 
 /* A reply under construction: body bytes and fds to attach. */
