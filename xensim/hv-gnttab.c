@@ -140,6 +140,9 @@ int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m,
     if (n == 0 || (b->flags & ~(HVP_GNT_WRITE | HVP_GNT_WANT_FD))) {
         return -EINVAL;
     }
+    if (c->mapped_refs + n > HV_MAX_PINS) {
+        return -ENOSPC;
+    }
     gm = malloc(sizeof(*gm) + n * sizeof(uint32_t));
     if (!gm) {
         return -ENOMEM;
@@ -167,6 +170,7 @@ int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m,
     memcpy(gm->refs, refs, n * sizeof(uint32_t));
     gm->next = c->gmaps;
     c->gmaps = gm;
+    c->mapped_refs += n;
     if (b->flags & HVP_GNT_WANT_FD) {
         hv_reply_fd(r, d->memfd);
     }
@@ -199,6 +203,7 @@ int hv_h_gnt_unmap(struct hv_conn *c, const struct hvp_msg *m,
             struct hv_gmap *gm = *pp;
 
             *pp = gm->next;
+            c->mapped_refs -= gm->count;
             hv_gmap_release(c->hs, gm);
             return 0;
         }

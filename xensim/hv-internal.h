@@ -145,7 +145,11 @@ struct hv_conn {
     struct hvp_status *status;
     struct hv_gmap *gmaps;
     uint32_t next_handle;
+    uint32_t mapped_refs;     /* pins held, bounded by HV_MAX_PINS */
 };
+
+/* Grant pins one connection may hold at once (a memory bound). */
+#define HV_MAX_PINS 65536u
 
 struct hyp {
     struct loop *loop;

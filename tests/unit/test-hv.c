@@ -23,6 +23,7 @@
 #include "tests/tap.h"
 #include "tests/unit/hv-harness.h"
 #include "xen/hv.h"
+#include "xensim/hvclient-internal.h"
 #include "xensim/hvclient.h"
 #include "xensim/hvproto.h"
 
@@ -225,6 +226,45 @@ static void test_evtchn(struct hvc *ctl, uint32_t d, struct hvc *g)
     hvc_evtchn_close(ctl, bp);
 }
 
+/*
+ * A guest scribbling on the pending page it was given (the backend's
+ * page for that guest's domain) can raise only the ports it shares
+ * with the backend, never another guest's.
+ */
+static void test_isolation(struct hvc *ctl)
+{
+    uint32_t da = make_domain(ctl, HVC_DOM_PV);
+    uint32_t db = make_domain(ctl, HVC_DOM_PV);
+    struct hvc *ga = hvc_open(H.dir, da), *gb = hvc_open(H.dir, db);
+    int pa, pb, ba, bb;
+
+    if (!ga || !gb) {
+        ok(0, "two guests connect");
+        return;
+    }
+    pa = hvc_evtchn_alloc_unbound(ga, 0);
+    pb = hvc_evtchn_alloc_unbound(gb, 0);
+    ba = hvc_evtchn_bind_interdomain(ctl, da, (uint32_t)pa);
+    bb = hvc_evtchn_bind_interdomain(ctl, db, (uint32_t)pb);
+    ok(ba > 0 && bb > 0 && ba != bb, "backend bound to two guests");
+    hvc_evtchn_notify(ga, (uint32_t)pa); /* learn the peer (async event) */
+    hvc_evtchn_wait(ctl, 2000);
+    hvc_evtchn_unmask(ctl, (uint32_t)ba);
+    /* guest A sets every bit of the page it may write, then wakes us */
+    memset(ga->ports[pa].tx, 0xff, 4096);
+    hvc_evtchn_notify_slow(ga, (uint32_t)pa);
+    is_int(hvc_evtchn_wait(ctl, 2000), ba, "guest A raises its own port");
+    is_int(hvc_evtchn_wait(ctl, 50), -ETIMEDOUT,
+           "but not guest B's port (nor any other)");
+    hvc_evtchn_unmask(ctl, (uint32_t)ba);
+    hvc_evtchn_close(ctl, (uint32_t)ba);
+    hvc_evtchn_close(ctl, (uint32_t)bb);
+    hvc_close(ga);
+    hvc_close(gb);
+    hvc_domain_destroy(ctl, da);
+    hvc_domain_destroy(ctl, db);
+}
+
 /* The backend side through xendm's seam, the guest through hvclient. */
 static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
 {
@@ -402,6 +442,7 @@ int main(void)
             test_memory(ctl, d, g);
             test_grants(ctl, d, g);
             test_evtchn(ctl, d, g);
+            test_isolation(ctl);
             test_seam(ctl, d, g);
             test_hostile(ctl, d);
             is_int(hvc_domain_destroy(ctl, d), 0, "destroy with a guest on");
