@@ -437,6 +437,70 @@ static void test_pause(struct hvc *ctl, uint32_t d)
     waitpid(pid, NULL, 0);
     close(p[0]);
     close(p[1]);
+
+    /* a vCPU client killed while its access is queued frees the vCPU */
+    hvc_domain_pause(ctl, d);
+    pid = fork();
+    if (pid == 0) {
+        struct hvc *g = hvc_open(H.dir, d);
+
+        v = g ? rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1) : 0;
+        _exit(0);
+    }
+    {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    hvc_domain_unpause(ctl, d);
+    is_int(rd(ctl, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xab,
+           "a vCPU whose client died while queued is free again");
+}
+
+/*
+ * With the device model stopped, 511 one-byte posted writes fill the
+ * ring and return at once; the next one finds it full and falls back
+ * to a synchronous request, which waits for the device model, and
+ * every write lands in order.
+ */
+static void test_ring_full(struct hvc *g, uint32_t d, pid_t dm)
+{
+    struct pollfd pfd;
+    uint64_t before = rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), v = 0;
+    int i, okays = 0, p[2];
+    pid_t pid;
+
+    kill(dm, SIGSTOP);
+    for (i = 0; i < IOREQ_BUFFER_SLOT_NUM; i++) {
+        okays += bwr(g, d, IOREQ_TYPE_PIO, 0x3fc, 1, (uint64_t)i & 0xff) == 0;
+    }
+    is_int(okays, IOREQ_BUFFER_SLOT_NUM, "511 posted writes fill the ring");
+    if (pipe(p) < 0) {
+        return;
+    }
+    pid = fork();
+    if (pid == 0) {
+        struct hvc *g2 = hvc_open(H.dir, d);
+        int rc = g2 ? bwr(g2, d, IOREQ_TYPE_PIO, 0x3fc, 1, 0xee) : -1;
+
+        _exit(write(p[1], &rc, sizeof(rc)) == sizeof(rc) ? 0 : 1);
+    }
+    pfd = (struct pollfd){ p[0], POLLIN, 0 };
+    is_int(poll(&pfd, 1, 200), 0,
+           "a posted write to a full ring waits for the device model");
+    kill(dm, SIGCONT);
+    ok(poll(&pfd, 1, 5000) == 1 && read(p[0], &i, sizeof(i)) == sizeof(i) &&
+           i == 0,
+       "and completes once it drains");
+    waitpid(pid, NULL, 0);
+    close(p[0]);
+    close(p[1]);
+    v = rd(g, d, IOREQ_TYPE_PIO, 0x3fc, 1);
+    is_int(v, 0xee, "the synchronous write landed after the ring's");
+    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x508, 4) - before, IOREQ_BUFFER_SLOT_NUM,
+           "the ring carried 511 slots");
 }
 
 int main(void)
@@ -465,6 +529,7 @@ int main(void)
         test_invalid(g, ctl, d);
         test_dm_ops(ctl, d);
         test_pause(ctl, d);
+        test_ring_full(g, d, dm);
         is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3ff, 1), 0xff,
                "a device model dying mid-request: the vCPU reads ones");
         is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xff,
