@@ -286,14 +286,16 @@ static int hv_real_ios_map(struct hv *hv, uint32_t domid, uint16_t id,
                                              NULL, NULL, &port) < 0) {
         return hv_neg_errno(-1);
     }
+    /* with a buffered ring: frames 0 (buffered) and 1; else frame 1 */
     r->res[slot].res = xenforeignmemory_map_resource(
         r->fmem, (domid_t)domid, XENMEM_resource_ioreq_server, id,
-        XENMEM_resource_ioreq_server_frame_bufioreq, 2, &addr,
-        PROT_READ | PROT_WRITE, 0);
+        port ? XENMEM_resource_ioreq_server_frame_bufioreq
+             : XENMEM_resource_ioreq_server_frame_ioreq(0),
+        port ? 2 : 1, &addr, PROT_READ | PROT_WRITE, 0);
     if (r->res[slot].res) {
-        r->res[slot].addr = (uint8_t *)addr + HV_PAGE_SIZE;
-        *ioreq_page = (uint8_t *)addr + HV_PAGE_SIZE;
+        *ioreq_page = port ? (uint8_t *)addr + HV_PAGE_SIZE : addr;
         *bufioreq_page = port ? addr : NULL;
+        r->res[slot].addr = *ioreq_page;
     } else if (errno == EOPNOTSUPP) {
         if (xendevicemodel_get_ioreq_server_info(r->dmod, (domid_t)domid, id,
                                                  &ioreq_pfn, &buf_pfn,
