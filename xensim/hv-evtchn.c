@@ -307,12 +307,17 @@ int hv_h_evt_notify(struct hv_conn *c, const struct hvp_msg *m,
     return rc;
 }
 
-/* The daemon's own receiving side, for ports of a domain's xen endpoint. */
+/*
+ * The daemon's own receiving side: a domain's xen endpoint owns only
+ * the buffered-ioreq ports, which device models never notify (vCPU
+ * ports belong to the per-vCPU endpoints, whose clients take answers
+ * themselves).  A device model that notifies one anyway only makes us
+ * clear its bits here.
+ */
 void hv_xen_ep_event(struct loop *loop, int fd, unsigned ev, void *opaque)
 {
     struct hv_dom *d = opaque;
     struct hv_ep *ep = &d->xen_ep;
-    struct hyp *hs = d->hs;
     uint64_t cnt;
     unsigned i, w;
 
@@ -320,26 +325,8 @@ void hv_xen_ep_event(struct loop *loop, int fd, unsigned ev, void *opaque)
         /* spurious wake-up */
     }
     for (i = 0; i < ep->nrx; i++) {
-        struct hv_page *pg = ep->rx[i];
-
         for (w = 0; w < HVP_MAX_PORTS / 64; w++) {
-            uint64_t bits;
-
-            if (!__atomic_load_n(&pg->bits[w], __ATOMIC_RELAXED)) {
-                continue;
-            }
-            bits = __atomic_exchange_n(&pg->bits[w], 0, __ATOMIC_ACQ_REL);
-            while (bits) {
-                uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(bits);
-                struct hv_port *p = &d->ports[port];
-
-                bits &= bits - 1;
-                /* honour only ports bound to the page's sender */
-                if (p->state == HV_PORT_BOUND && p->owner == ep &&
-                    p->remote_domid == pg->sender_domid) {
-                    hv_ioreq_port_event(hs, d, port);
-                }
-            }
+            __atomic_store_n(&ep->rx[i]->bits[w], 0, __ATOMIC_RELAXED);
         }
     }
 }

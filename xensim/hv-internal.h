@@ -11,8 +11,9 @@
  * identity (its domain, privileged or not, an optional restriction)
  * and is a receiving event-channel endpoint (struct hv_ep: an eventfd
  * and one pending page per sending domain).  Each guest domain also
- * has a "xen" endpoint, owned by the daemon itself, for the ports Xen
- * would own: the ioreq vCPU ports and buffered ports.  A sender sets a
+ * has a "xen" endpoint, owned by the daemon itself, for the buffered
+ * ioreq ports, and (HVM) one endpoint per vCPU owning its vCPU ports,
+ * whose eventfd and pending page go to the client driving that vCPU.  A sender sets a
  * bit in the receiver's page for the sender's domain and writes the
  * receiver's eventfd, so notifications need no daemon round trip; a
  * receiver only honours bits for ports bound to that page's domain, so
@@ -216,7 +217,6 @@ void hv_gnttab_conn_gone(struct hyp *hs, struct hv_conn *c);
 hv_handler_fn hv_h_gnt_map, hv_h_gnt_unmap, hv_h_gnt_copy;
 
 /* hv-ioreq.c */
-void hv_ioreq_port_event(struct hyp *hs, struct hv_dom *d, uint32_t port);
 void hv_ioreq_conn_gone(struct hyp *hs, struct hv_conn *c);
 void hv_ioreq_dom_gone(struct hyp *hs, struct hv_dom *d);
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d);

@@ -543,15 +543,6 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
     return 0;
 }
 
-void hv_ioreq_port_event(struct hyp *hs, struct hv_dom *d, uint32_t port)
-{
-    /*
-     * The xen endpoint owns only the buffered ports, which device
-     * models never notify (vCPU ports belong to the vCPU endpoints,
-     * whose clients take answers themselves); nothing to do.
-     */
-}
-
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d)
 {
     uint32_t v;
