@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,11 @@ struct hv *hv_real_open(char *err, size_t errlen)
                      strerror(e));
         }
         goto err_close;
+    }
+    /* the seam's pending() says -EAGAIN rather than blocking */
+    e = xenevtchn_fd(r->xce);
+    if (e >= 0) {
+        fcntl(e, F_SETFL, fcntl(e, F_GETFL) | O_NONBLOCK);
     }
     r->xgt = xengnttab_open(log, 0);
     r->fmem = xenforeignmemory_open(log, 0);
