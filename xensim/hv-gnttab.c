@@ -74,8 +74,8 @@ static int hv_gnt_pin(struct hv_dom *d, uint32_t ref, uint32_t grantee,
     int tries;
 
     for (tries = 0; tries < 16; tries++) {
-        if ((old & GTF_type_mask) != GTF_permit_access ||
-            e->domid != grantee || (write && (old & GTF_readonly))) {
+        if ((old & GTF_type_mask) != GTF_permit_access || e->domid != grantee ||
+            (write && (old & GTF_readonly))) {
             return GNTST_general_error;
         }
         want = old | GTF_reading | (write ? GTF_writing : 0);
@@ -123,14 +123,13 @@ static int hv_gnt_status_errno(int64_t st)
     }
 }
 
-int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m,
-                 struct hv_reply *r)
+int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_gnt_map *b = m->body;
     const uint32_t *refs = m->elems;
     bool write = b->flags & HVP_GNT_WRITE;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
-    struct hvp_gnt_map_r out = { 0, 0 };
+    struct hvp_gnt_map_r out = {0, 0};
     struct hv_gmap *gm;
     uint32_t i, n = m->nelems;
 
@@ -233,7 +232,7 @@ int hv_h_gnt_copy(struct hv_conn *c, const struct hvp_msg *m,
         return -EINVAL;
     }
     for (i = 0; i < m->nelems; i++) {
-        struct hvp_copy_r o = { GNTST_okay, 0, 0 };
+        struct hvp_copy_r o = {GNTST_okay, 0, 0};
         int64_t frame;
 
         if (!d || !d->mem) {
@@ -241,8 +240,8 @@ int hv_h_gnt_copy(struct hv_conn *c, const struct hvp_msg *m,
         } else if ((uint32_t)segs[i].offset + segs[i].len > HVP_PAGE) {
             o.status = GNTST_bad_copy_arg;
         } else {
-            frame = hv_gnt_check(d, segs[i].ref, c->domid,
-                                 segs[i].to_guest != 0);
+            frame =
+                hv_gnt_check(d, segs[i].ref, c->domid, segs[i].to_guest != 0);
             if (frame < 0) {
                 o.status = (int32_t)frame;
             } else {

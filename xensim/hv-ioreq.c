@@ -39,8 +39,7 @@ static ioreq_t *hv_ios_slot(struct hv_ios *s, uint32_t vcpu)
     return &((shared_iopage_t *)(s->pages + HVP_PAGE))->vcpu_ioreq[vcpu];
 }
 
-static int hv_ios_target(struct hv_conn *c, uint32_t domid,
-                         struct hv_dom **out)
+static int hv_ios_target(struct hv_conn *c, uint32_t domid, struct hv_dom **out)
 {
     struct hv_dom *d = hv_dom_find(c->hs, domid);
 
@@ -73,7 +72,7 @@ static void hv_vcpu_reply(struct hv_dom *d, uint32_t v, int status,
                           uint64_t data, uint32_t server)
 {
     struct hv_vcpu *vc = &d->vcpu[v];
-    struct hvp_vcpu_io_r o = { data, server, 0 };
+    struct hvp_vcpu_io_r o = {data, server, 0};
     struct hv_conn *w = vc->waiter;
 
     vc->waiter = NULL;
@@ -124,7 +123,7 @@ int hv_h_ios_create(struct hv_conn *c, const struct hvp_msg *m,
                     struct hv_reply *r)
 {
     const struct hvp_ios_create *b = m->body;
-    struct hvp_ios_id out = { b->domid, 0 };
+    struct hvp_ios_id out = {b->domid, 0};
     struct hv_dom *d;
     struct hv_ios *s;
     unsigned slot;
@@ -149,8 +148,8 @@ int hv_h_ios_create(struct hv_conn *c, const struct hvp_msg *m,
     }
     s->memfd = memfd_create("hv-ioreq", MFD_CLOEXEC);
     if (s->memfd < 0 || ftruncate(s->memfd, 2 * HVP_PAGE) < 0 ||
-        (s->pages = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE,
-                         MAP_SHARED, s->memfd, 0)) == MAP_FAILED) {
+        (s->pages = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                         s->memfd, 0)) == MAP_FAILED) {
         rc = -errno;
         if (s->memfd >= 0) {
             close(s->memfd);
@@ -267,8 +266,8 @@ int hv_h_ios_range(struct hv_conn *c, const struct hvp_msg *m,
     if (s->nranges == HVP_MAX_RANGES) {
         return -ENOSPC;
     }
-    s->ranges[s->nranges++] = (struct hv_range){ (uint8_t)b->type, b->start,
-                                                 b->end };
+    s->ranges[s->nranges++] =
+        (struct hv_range){(uint8_t)b->type, b->start, b->end};
     return 0;
 }
 
@@ -333,8 +332,8 @@ static struct hv_ios *hv_select(struct hv_dom *d, struct hvp_vcpu_io *io)
     if (io->type == IOREQ_TYPE_PIO && (io->addr & ~3ull) == 0xcfc &&
         (d->cf8 & 0x80000000u)) {
         uint64_t sbdf = (d->cf8 >> 8) & 0xffff;
-        uint64_t reg = (d->cf8 & 0xfc) | ((d->cf8 >> 16) & 0xf00) |
-                       (io->addr & 3);
+        uint64_t reg =
+            (d->cf8 & 0xfc) | ((d->cf8 >> 16) & 0xf00) | (io->addr & 3);
 
         s = hv_route(d, IOREQ_TYPE_PCI_CONFIG, sbdf, sbdf);
         if (s) {
@@ -356,7 +355,7 @@ static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
     buffered_iopage_t *bp = (buffered_iopage_t *)s->pages;
     uint64_t *ptrs = (uint64_t *)(void *)s->pages;
     uint32_t qw = io->size == 8 ? 2 : 1, rd, wr;
-    buf_ioreq_t slot = { 0 };
+    buf_ioreq_t slot = {0};
 
     if (!s->buffered || io->dir != IOREQ_WRITE || io->data_is_ptr ||
         io->count != 1 || io->addr >> 20 || io->type == IOREQ_TYPE_PCI_CONFIG) {
@@ -389,8 +388,8 @@ static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
         }
         nv = (uint64_t)(owp - IOREQ_BUFFER_SLOT_NUM) << 32 |
              (orp - IOREQ_BUFFER_SLOT_NUM);
-        if (__atomic_compare_exchange_n(ptrs, &old, nv, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (__atomic_compare_exchange_n(ptrs, &old, nv, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
             break;
         }
     }
@@ -417,9 +416,9 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     }
     if (vc->told_conn != w->ep.id || vc->told_server != s->uid) {
         struct hv_page *pg = hv_rx_page(hs, ep, s->owner->domid);
-        struct hvp_ev_vcpu ev = { d->domid, v, s->vcpu_port[v], ep->id,
-                                  pg ? pg->id : 0, s->uid };
-        int fds[3] = { ep->efd, pg ? pg->fd : -1, s->memfd };
+        struct hvp_ev_vcpu ev = {
+            d->domid, v, s->vcpu_port[v], ep->id, pg ? pg->id : 0, s->uid};
+        int fds[3] = {ep->efd, pg ? pg->fd : -1, s->memfd};
 
         if (!pg || hv_send(w, HVP_EV_VCPU, 0, 0, &ev, sizeof(ev), fds, 3)) {
             hv_vcpu_reply(d, v, -ENOMEM, 0, UINT32_MAX);
@@ -474,8 +473,8 @@ static void hv_vcpu_dispatch(struct hyp *hs, struct hv_dom *d, uint32_t v)
 
 static bool hv_io_valid(const struct hvp_vcpu_io *io)
 {
-    bool pow2 = io->size == 1 || io->size == 2 || io->size == 4 ||
-                io->size == 8;
+    bool pow2 =
+        io->size == 1 || io->size == 2 || io->size == 4 || io->size == 8;
 
     if (!pow2 || io->dir > 1 || io->df > 1 || io->data_is_ptr > 1 ||
         io->count == 0 || io->count > 4096 || (io->flags & ~HVP_IO_BUFFERED)) {
@@ -493,8 +492,7 @@ static bool hv_io_valid(const struct hvp_vcpu_io *io)
     }
 }
 
-int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
-                 struct hv_reply *r)
+int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_vcpu_io *b = m->body;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);

@@ -75,7 +75,7 @@ static uint64_t *hvc_pg_get(struct hvc *c, uint32_t id, int fd, bool rx)
         return NULL;
     }
     c->pgs = grown;
-    c->pgs[c->npgs++] = (struct hvc_pg){ id, bits, rx };
+    c->pgs[c->npgs++] = (struct hvc_pg){id, bits, rx};
     return bits;
 }
 
@@ -107,8 +107,8 @@ static int hvc_bound(struct hvc *c, const struct hvp_bound *b, int *fds,
 }
 
 /* EV_VCPU: where a vCPU's answers will come from (see hvproto.h). */
-static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e,
-                           int *fds, unsigned nfds)
+static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e, int *fds,
+                           unsigned nfds)
 {
     struct hvc_vcpu *v = NULL, *grown;
     struct hvc_srv *sv = NULL;
@@ -159,16 +159,15 @@ static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e,
     c->srvs = sv;
     sv = &c->srvs[c->nsrvs];
     sv->uid = e->server;
-    sv->base = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                    fds[2], 0);
+    sv->base =
+        mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
     close(fds[2]);
     if (sv->base != MAP_FAILED) {
         c->nsrvs++;
     }
 }
 
-void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds,
-               unsigned nfds)
+void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds, unsigned nfds)
 {
     const struct hvp_port *u;
 
@@ -226,7 +225,7 @@ int hvc_evtchn_fd(struct hvc *c)
 
 int hvc_evtchn_alloc_unbound(struct hvc *c, uint32_t remote_domid)
 {
-    struct hvp_evt_alloc b = { remote_domid, 0 };
+    struct hvp_evt_alloc b = {remote_domid, 0};
     struct hvc_reply rep;
     uint32_t port;
     int rc = hvc_call(c, HVP_EVT_ALLOC, &b, sizeof(b), NULL, 0, &rep);
@@ -249,7 +248,7 @@ int hvc_evtchn_alloc_unbound(struct hvc *c, uint32_t remote_domid)
 int hvc_evtchn_bind_interdomain(struct hvc *c, uint32_t remote_domid,
                                 uint32_t remote_port)
 {
-    struct hvp_evt_bind b = { remote_domid, remote_port };
+    struct hvp_evt_bind b = {remote_domid, remote_port};
     struct hvp_bound bound;
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_EVT_BIND, &b, sizeof(b), NULL, 0, &rep);
@@ -276,7 +275,7 @@ static bool hvc_port_ok(struct hvc *c, uint32_t port)
 
 int hvc_evtchn_close(struct hvc *c, uint32_t port)
 {
-    struct hvp_port b = { port, 0 };
+    struct hvp_port b = {port, 0};
     int rc;
 
     if (!hvc_port_ok(c, port)) {
@@ -291,15 +290,15 @@ int hvc_evtchn_close(struct hvc *c, uint32_t port)
 
 int hvc_evtchn_notify_slow(struct hvc *c, uint32_t port)
 {
-    struct hvp_port b = { port, 0 };
+    struct hvp_port b = {port, 0};
 
     return hvc_simple(c, HVP_EVT_NOTIFY, &b, sizeof(b));
 }
 
 static bool hvc_async_waiting(struct hvc *c)
 {
-    return c->status &&
-           __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE) != c->async_seen;
+    return c->status && __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE) !=
+                            c->async_seen;
 }
 
 int hvc_evtchn_notify(struct hvc *c, uint32_t port)
@@ -423,7 +422,7 @@ int hvc_evtchn_unmask(struct hvc *c, uint32_t port)
 
 int hvc_evtchn_wait(struct hvc *c, int timeout_ms)
 {
-    struct pollfd pfd = { c->efd, POLLIN, 0 };
+    struct pollfd pfd = {c->efd, POLLIN, 0};
     int port, rc;
 
     for (;;) {

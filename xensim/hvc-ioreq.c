@@ -27,7 +27,7 @@
 int hvc_ioreq_server_create(struct hvc *c, uint32_t domid, bool bufioreq,
                             uint16_t *id)
 {
-    struct hvp_ios_create b = { domid, bufioreq ? 1u : 0u };
+    struct hvp_ios_create b = {domid, bufioreq ? 1u : 0u};
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_IOS_CREATE, &b, sizeof(b), NULL, 0, &rep);
 
@@ -42,7 +42,7 @@ int hvc_ioreq_server_map(struct hvc *c, uint32_t domid, uint16_t id,
                          void **ioreq_page, void **buf_page,
                          uint32_t *bufioreq_port)
 {
-    struct hvp_ios_id b = { domid, id };
+    struct hvp_ios_id b = {domid, id};
     const struct hvp_ios_info_r *o;
     struct hvc_reply rep;
     uint8_t *base;
@@ -82,23 +82,23 @@ void hvc_ioreq_server_unmap(struct hvc *c, void *ioreq_page, void *buf_page)
 int hvc_ioreq_server_set_state(struct hvc *c, uint32_t domid, uint16_t id,
                                bool enabled)
 {
-    struct hvp_ios_state b = { domid, id, enabled, 0 };
+    struct hvp_ios_state b = {domid, id, enabled, 0};
 
     return hvc_simple(c, HVP_IOS_STATE, &b, sizeof(b));
 }
 
 int hvc_ioreq_server_range(struct hvc *c, uint32_t domid, uint16_t id,
-                           enum hvc_range_type type, bool map,
-                           uint64_t start, uint64_t end)
+                           enum hvc_range_type type, bool map, uint64_t start,
+                           uint64_t end)
 {
-    struct hvp_ios_range b = { domid, id, (uint32_t)type, map, start, end };
+    struct hvp_ios_range b = {domid, id, (uint32_t)type, map, start, end};
 
     return hvc_simple(c, HVP_IOS_RANGE, &b, sizeof(b));
 }
 
 int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
 {
-    struct hvp_ios_id b = { domid, id };
+    struct hvp_ios_id b = {domid, id};
 
     return hvc_simple(c, HVP_IOS_DESTROY, &b, sizeof(b));
 }
@@ -159,13 +159,19 @@ static int hvc_vcpu_efd(struct hvc *c, uint32_t domid, uint32_t vcpu)
     return -1;
 }
 
-int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
-                struct hvc_io *io)
+int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
 {
-    struct hvp_vcpu_io b = { domid, vcpu, io->addr, io->data, io->size,
-                             io->count, io->type, io->dir, io->df,
-                             io->data_is_ptr,
-                             io->buffered ? HVP_IO_BUFFERED : 0 };
+    struct hvp_vcpu_io b = {domid,
+                            vcpu,
+                            io->addr,
+                            io->data,
+                            io->size,
+                            io->count,
+                            io->type,
+                            io->dir,
+                            io->df,
+                            io->data_is_ptr,
+                            io->buffered ? HVP_IO_BUFFERED : 0};
     const struct hvp_vcpu_io_r *o;
     struct hvc_reply rep;
     uint64_t data, cnt;
@@ -177,8 +183,8 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
     }
     seq = c->seq;
     for (;;) {
-        struct pollfd pfd[2] = { { c->fd, POLLIN, 0 },
-                                 { hvc_vcpu_efd(c, domid, vcpu), POLLIN, 0 } };
+        struct pollfd pfd[2] = {{c->fd, POLLIN, 0},
+                                {hvc_vcpu_efd(c, domid, vcpu), POLLIN, 0}};
 
         if (hvc_vcpu_answer(c, domid, vcpu, seq, &data, &server)) {
             if (io->dir == IOREQ_READ) {
@@ -230,7 +236,7 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
 static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,
                    uint32_t b, unsigned level)
 {
-    struct hvp_dm_irq m = { domid, op, a, b, level, 0 };
+    struct hvp_dm_irq m = {domid, op, a, b, level, 0};
 
     return hvc_simple(c, HVP_DM_IRQ, &m, sizeof(m));
 }
@@ -246,8 +252,7 @@ int hvc_set_pci_intx_level(struct hvc *c, uint32_t domid, uint16_t seg,
                            unsigned level)
 {
     return hvc_irq(c, domid, HVP_IRQ_INTX,
-                   (uint32_t)seg << 16 | (uint32_t)bus << 8 | dev, intx,
-                   level);
+                   (uint32_t)seg << 16 | (uint32_t)bus << 8 | dev, intx, level);
 }
 
 int hvc_set_pci_link_route(struct hvc *c, uint32_t domid, uint8_t link,
@@ -259,14 +264,14 @@ int hvc_set_pci_link_route(struct hvc *c, uint32_t domid, uint8_t link,
 int hvc_modified_memory(struct hvc *c, uint32_t domid, uint64_t first_pfn,
                         uint32_t nr)
 {
-    struct hvp_dm_modmem b = { domid, nr, first_pfn };
+    struct hvp_dm_modmem b = {domid, nr, first_pfn};
 
     return hvc_simple(c, HVP_DM_MODMEM, &b, sizeof(b));
 }
 
 int hvc_dm_state(struct hvc *c, uint32_t domid, struct hvc_dm_state *out)
 {
-    struct hvp_domid b = { domid, 0 };
+    struct hvp_domid b = {domid, 0};
     const struct hvp_dm_state_r *o;
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_DM_STATE, &b, sizeof(b), NULL, 0, &rep);
@@ -290,7 +295,7 @@ int hvc_dm_state(struct hvc *c, uint32_t domid, struct hvc_dm_state *out)
 int hvc_dm_dirty(struct hvc *c, uint32_t domid, uint64_t first, uint32_t nr,
                  bool clear, uint8_t *bits)
 {
-    struct hvp_dm_dirty b = { domid, clear, first, nr, 0 };
+    struct hvp_dm_dirty b = {domid, clear, first, nr, 0};
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_DM_DIRTY, &b, sizeof(b), NULL, 0, &rep);
 

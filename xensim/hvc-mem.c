@@ -58,8 +58,8 @@ struct hvc_mem *hvc_mem_adopt(struct hvc *c, uint32_t domid, int fd,
     }
     c->mems = grown;
     m = &c->mems[c->nmems];
-    m->base = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                   0);
+    m->base =
+        mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m->base == MAP_FAILED) {
         close(fd);
         return NULL;
@@ -93,7 +93,7 @@ void hvc_mem_fini(struct hvc *c)
 
 static struct hvc_mem *hvc_mem_get(struct hvc *c, uint32_t domid, int *err)
 {
-    struct hvp_domid b = { domid, 0 };
+    struct hvp_domid b = {domid, 0};
     struct hvc_mem *m = hvc_mem_find(c, domid);
     struct hvc_reply rep;
     int rc;
@@ -152,8 +152,8 @@ static void *hvc_map_frames(struct hvc_mem *m, int prot, size_t n,
         errno = EINVAL;
         return NULL;
     }
-    base = mmap(NULL, n * HVP_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                -1, 0);
+    base =
+        mmap(NULL, n * HVP_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) {
         return NULL;
     }
@@ -216,8 +216,7 @@ static grant_entry_v1_t *hvc_gnt(struct hvc *c, uint32_t ref)
     if (!m || c->self.gnttab_gfn + c->self.gnttab_frames > m->pages) {
         return NULL;
     }
-    return (grant_entry_v1_t *)(m->base + c->self.gnttab_gfn * HVP_PAGE) +
-           ref;
+    return (grant_entry_v1_t *)(m->base + c->self.gnttab_gfn * HVP_PAGE) + ref;
 }
 
 uint32_t hvc_grant_entries(struct hvc *c)
@@ -227,8 +226,8 @@ uint32_t hvc_grant_entries(struct hvc *c)
                          (HVP_PAGE / (uint32_t)sizeof(grant_entry_v1_t));
 }
 
-int hvc_grant_access(struct hvc *c, uint32_t ref, uint32_t domid,
-                     uint64_t gfn, bool readonly)
+int hvc_grant_access(struct hvc *c, uint32_t ref, uint32_t domid, uint64_t gfn,
+                     bool readonly)
 {
     grant_entry_v1_t *e = hvc_gnt(c, ref);
 
@@ -237,10 +236,10 @@ int hvc_grant_access(struct hvc *c, uint32_t ref, uint32_t domid,
     }
     e->frame = (uint32_t)gfn;
     e->domid = (domid_t)domid;
-    __atomic_store_n(&e->flags,
-                     (uint16_t)(GTF_permit_access |
-                                (readonly ? GTF_readonly : 0)),
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(
+        &e->flags,
+        (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
+        __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -258,8 +257,7 @@ int hvc_grant_end(struct hvc *c, uint32_t ref)
             return -EBUSY;
         }
     } while (!__atomic_compare_exchange_n(&e->flags, &flags, 0, false,
-                                          __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
     return 0;
 }
 
@@ -273,7 +271,7 @@ int hvc_grant_flags(struct hvc *c, uint32_t ref)
 void *hvc_grant_map(struct hvc *c, uint32_t domid, uint32_t count,
                     const uint32_t *refs, int prot)
 {
-    struct hvp_gnt_map b = { domid, 0 };
+    struct hvp_gnt_map b = {domid, 0};
     struct hvc_mem *m = hvc_mem_find(c, domid);
     struct hvc_gmap *g;
     struct hvc_reply rep;
@@ -325,7 +323,7 @@ int hvc_grant_unmap(struct hvc *c, void *addr, uint32_t count)
 
     for (pp = &c->gmaps; *pp; pp = &(*pp)->next) {
         struct hvc_gmap *g = *pp;
-        struct hvp_handle un = { g->handle, 0 };
+        struct hvp_handle un = {g->handle, 0};
 
         if (g->addr != addr || g->count != count) {
             continue;
@@ -339,11 +337,10 @@ int hvc_grant_unmap(struct hvc *c, void *addr, uint32_t count)
 }
 
 /* One batch of segments, all for the same domain. */
-static int hvc_copy_batch(struct hvc *c, struct hvc_copy_seg *segs,
-                          uint32_t n)
+static int hvc_copy_batch(struct hvc *c, struct hvc_copy_seg *segs, uint32_t n)
 {
     struct hvp_copy_seg w[HVP_MAX_GRANT_BATCH];
-    struct hvp_gnt_copy b = { segs[0].domid, 0 };
+    struct hvp_gnt_copy b = {segs[0].domid, 0};
     struct hvc_mem *m = hvc_mem_find(c, segs[0].domid);
     const struct hvp_copy_r *o;
     struct hvc_reply rep;
@@ -351,8 +348,8 @@ static int hvc_copy_batch(struct hvc *c, struct hvc_copy_seg *segs,
     int rc;
 
     for (i = 0; i < n; i++) {
-        w[i] = (struct hvp_copy_seg){ segs[i].ref, segs[i].offset,
-                                      segs[i].len, segs[i].to_guest, 0 };
+        w[i] = (struct hvp_copy_seg){segs[i].ref, segs[i].offset, segs[i].len,
+                                     segs[i].to_guest, 0};
     }
     b.flags = m ? 0 : HVP_GNT_WANT_FD;
     rc = hvc_call(c, HVP_GNT_COPY, &b, sizeof(b), w, n * sizeof(w[0]), &rep);

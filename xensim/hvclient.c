@@ -36,8 +36,8 @@ void hvc_reply_close(struct hvc_reply *rep)
 static ssize_t hvc_recv(struct hvc *c, int flags, struct hvc_reply *rep)
 {
     char cbuf[CMSG_SPACE(sizeof(int) * HVP_MAX_FDS)];
-    struct iovec iov = { c->rbuf, HVP_MAX_MSG + 8 };
-    struct msghdr mh = { 0 };
+    struct iovec iov = {c->rbuf, HVP_MAX_MSG + 8};
+    struct msghdr mh = {0};
     struct cmsghdr *cm;
     ssize_t n;
 
@@ -82,9 +82,8 @@ void hvc_drain(struct hvc *c)
 {
     struct hvc_reply rep;
 
-    c->async_seen = c->status ? __atomic_load_n(&c->status->async,
-                                                __ATOMIC_ACQUIRE)
-                              : 0;
+    c->async_seen =
+        c->status ? __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE) : 0;
     while (!c->broken) {
         ssize_t n = hvc_recv(c, MSG_DONTWAIT, &rep);
 
@@ -101,13 +100,13 @@ void hvc_drain(struct hvc *c)
     }
 }
 
-int hvc_send_req(struct hvc *c, uint16_t type, const void *body,
-                 uint32_t blen, const void *elems, uint32_t elen)
+int hvc_send_req(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
+                 const void *elems, uint32_t elen)
 {
-    struct hvp_hdr h = { HVP_VERSION, type, 0, 0, 0 };
-    struct iovec iov[3] = { { &h, sizeof(h) }, { (void *)body, blen },
-                            { (void *)elems, elen } };
-    struct msghdr mh = { 0 };
+    struct hvp_hdr h = {HVP_VERSION, type, 0, 0, 0};
+    struct iovec iov[3] = {
+        {&h, sizeof(h)}, {(void *)body, blen}, {(void *)elems, elen}};
+    struct msghdr mh = {0};
 
     if (c->broken) {
         return -EPROTO;
@@ -189,7 +188,7 @@ int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
 
 static int hvc_connect(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd;
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -213,7 +212,7 @@ static int hvc_connect(const char *path)
 
 static int hvc_hello(struct hvc *c)
 {
-    struct hvp_hello b = { HVP_VERSION, 0 };
+    struct hvp_hello b = {HVP_VERSION, 0};
     const struct hvp_hello_r *o;
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_HELLO, &b, sizeof(b), NULL, 0, &rep);
@@ -307,8 +306,7 @@ bool hvc_privileged(const struct hvc *c)
 }
 
 /* A request whose reply has no body of interest. */
-int hvc_simple(struct hvc *c, uint16_t type, const void *b,
-                      uint32_t len)
+int hvc_simple(struct hvc *c, uint16_t type, const void *b, uint32_t len)
 {
     struct hvc_reply rep;
     int rc = hvc_call(c, type, b, len, NULL, 0, &rep);
@@ -321,7 +319,7 @@ int hvc_simple(struct hvc *c, uint16_t type, const void *b,
 
 int hvc_restrict(struct hvc *c, uint32_t domid)
 {
-    struct hvp_domid b = { domid, 0 };
+    struct hvp_domid b = {domid, 0};
 
     return hvc_simple(c, HVP_RESTRICT, &b, sizeof(b));
 }
@@ -329,9 +327,9 @@ int hvc_restrict(struct hvc *c, uint32_t domid)
 int hvc_domain_create(struct hvc *c, const struct hvc_domain_config *cfg,
                       uint32_t *domid)
 {
-    struct hvp_dom_create b = { (uint32_t)cfg->type, cfg->vcpus,
-                                (cfg->mem_kib + 3) / 4, cfg->gnttab_frames,
-                                cfg->domid };
+    struct hvp_dom_create b = {(uint32_t)cfg->type, cfg->vcpus,
+                               (cfg->mem_kib + 3) / 4, cfg->gnttab_frames,
+                               cfg->domid};
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_DOM_CREATE, &b, sizeof(b), NULL, 0, &rep);
 
@@ -342,10 +340,9 @@ int hvc_domain_create(struct hvc *c, const struct hvc_domain_config *cfg,
     return rc;
 }
 
-static int hvc_dom_op(struct hvc *c, uint32_t domid, uint32_t op,
-                      uint32_t arg)
+static int hvc_dom_op(struct hvc *c, uint32_t domid, uint32_t op, uint32_t arg)
 {
-    struct hvp_dom_op b = { domid, op, arg, 0 };
+    struct hvp_dom_op b = {domid, op, arg, 0};
 
     return hvc_simple(c, HVP_DOM_OP, &b, sizeof(b));
 }
@@ -386,10 +383,9 @@ static void hvc_info_from(const struct hvp_dom_info *i,
     o->shutdown_reason = i->shutdown_reason;
 }
 
-int hvc_domain_info(struct hvc *c, uint32_t domid,
-                    struct hvc_domain_info *out)
+int hvc_domain_info(struct hvc *c, uint32_t domid, struct hvc_domain_info *out)
 {
-    struct hvp_domid b = { domid, 0 };
+    struct hvp_domid b = {domid, 0};
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_DOM_INFO, &b, sizeof(b), NULL, 0, &rep);
 
@@ -400,10 +396,10 @@ int hvc_domain_info(struct hvc *c, uint32_t domid,
     return rc;
 }
 
-int hvc_domain_list(struct hvc *c, uint32_t first,
-                    struct hvc_domain_info *out, unsigned max)
+int hvc_domain_list(struct hvc *c, uint32_t first, struct hvc_domain_info *out,
+                    unsigned max)
 {
-    struct hvp_domid b = { first, 0 };
+    struct hvp_domid b = {first, 0};
     const struct hvp_dom_info *e;
     struct hvc_reply rep;
     unsigned i;

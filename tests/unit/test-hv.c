@@ -31,7 +31,7 @@ static struct hv_harness H;
 
 static uint32_t make_domain(struct hvc *ctl, enum hvc_dom_type type)
 {
-    struct hvc_domain_config cfg = { type, 2, 4096, 0, 0 };
+    struct hvc_domain_config cfg = {type, 2, 4096, 0, 0};
     uint32_t domid = 0;
     int rc = hvc_domain_create(ctl, &cfg, &domid);
 
@@ -41,7 +41,7 @@ static uint32_t make_domain(struct hvc *ctl, enum hvc_dom_type type)
 
 static void test_domains(struct hvc *ctl)
 {
-    struct hvc_domain_config bad = { HVC_DOM_PV, 0, 4096, 0, 0 };
+    struct hvc_domain_config bad = {HVC_DOM_PV, 0, 4096, 0, 0};
     struct hvc_domain_info info, list[8];
     struct hvc *g;
     uint32_t d1, d2 = 0;
@@ -86,8 +86,8 @@ static void test_domains(struct hvc *ctl)
 
 static void test_memory(struct hvc *ctl, uint32_t d, struct hvc *g)
 {
-    uint64_t pages = 0, gfns[3] = { 5, 6, 1u << 30 };
-    int errs[3] = { 1, 1, 1 };
+    uint64_t pages = 0, gfns[3] = {5, 6, 1u << 30};
+    int errs[3] = {1, 1, 1};
     uint8_t *mem = hvc_memory(g, &pages), *map;
 
     ok(mem && pages == 1024, "guest maps its memory");
@@ -96,8 +96,8 @@ static void test_memory(struct hvc *ctl, uint32_t d, struct hvc *g)
     }
     memset(mem + 5 * 4096, 0x5a, 4096);
     memset(mem + 6 * 4096, 0xa5, 4096);
-    map = hvc_foreign_map(ctl, d, HVC_PROT_READ | HVC_PROT_WRITE, 3, gfns,
-                          errs);
+    map =
+        hvc_foreign_map(ctl, d, HVC_PROT_READ | HVC_PROT_WRITE, 3, gfns, errs);
     ok(map && errs[0] == 0 && errs[1] == 0 && errs[2] == -EINVAL,
        "foreign map: two frames, one refused");
     if (map) {
@@ -116,7 +116,7 @@ static void test_memory(struct hvc *ctl, uint32_t d, struct hvc *g)
 static void test_grants(struct hvc *ctl, uint32_t d, struct hvc *g)
 {
     uint8_t *mem = hvc_memory(g, NULL), buf[64], *p;
-    uint32_t refs[2] = { 8, 9 }, bad = 100000;
+    uint32_t refs[2] = {8, 9}, bad = 100000;
     struct hvc_copy_seg seg[4];
     uint32_t other;
 
@@ -162,10 +162,10 @@ static void test_grants(struct hvc *ctl, uint32_t d, struct hvc *g)
     hvc_domain_destroy(ctl, other);
 
     memset(buf, 0xc3, sizeof(buf));
-    seg[0] = (struct hvc_copy_seg){ true, d, 10, 100, 64, buf, 1 };
-    seg[1] = (struct hvc_copy_seg){ true, d, 9, 0, 8, buf, 1 };
-    seg[2] = (struct hvc_copy_seg){ false, d, 77, 0, 8, buf, 1 };
-    seg[3] = (struct hvc_copy_seg){ false, d, 10, 4090, 8, buf, 1 };
+    seg[0] = (struct hvc_copy_seg){true, d, 10, 100, 64, buf, 1};
+    seg[1] = (struct hvc_copy_seg){true, d, 9, 0, 8, buf, 1};
+    seg[2] = (struct hvc_copy_seg){false, d, 77, 0, 8, buf, 1};
+    seg[3] = (struct hvc_copy_seg){false, d, 10, 4090, 8, buf, 1};
     is_int(hvc_grant_copy(ctl, seg, 4), 0, "grant copy");
     ok(seg[0].status == GNTST_okay && mem[12 * 4096 + 100] == 0xc3 &&
            mem[12 * 4096 + 163] == 0xc3 && mem[12 * 4096 + 164] == 0,
@@ -175,7 +175,7 @@ static void test_grants(struct hvc *ctl, uint32_t d, struct hvc *g)
     is_int(seg[3].status, GNTST_bad_copy_arg, "copy across the page end");
     mem[12 * 4096 + 5] = 0x42;
     memset(buf, 0, sizeof(buf));
-    seg[0] = (struct hvc_copy_seg){ false, d, 10, 0, 16, buf, 1 };
+    seg[0] = (struct hvc_copy_seg){false, d, 10, 0, 16, buf, 1};
     hvc_grant_copy(ctl, seg, 1);
     ok(seg[0].status == 0 && buf[5] == 0x42, "copy from guest");
 }
@@ -272,7 +272,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
     struct hv *hv;
     struct hv_domain_info info;
     struct hv_grant_copy_seg seg;
-    uint8_t *mem = hvc_memory(g, NULL), *p, buf[8] = { 1, 2, 3, 4 };
+    uint8_t *mem = hvc_memory(g, NULL), *p, buf[8] = {1, 2, 3, 4};
     uint32_t ref = 20;
     int gp, bp;
     struct pollfd pfd;
@@ -294,7 +294,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
         p[1] = 0x98;
         is_int(hv_grant_unmap(hv, p, 1), 0, "seam: grant unmap");
     }
-    seg = (struct hv_grant_copy_seg){ true, d, ref, 8, 4, buf, 1 };
+    seg = (struct hv_grant_copy_seg){true, d, ref, 8, 4, buf, 1};
     ok(hv_grant_copy(hv, &seg, 1) == 0 && seg.status == 0 &&
            mem[30 * 4096 + 11] == 4 && mem[30 * 4096 + 1] == 0x98,
        "seam: grant copy");
@@ -302,7 +302,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
     bp = hv_evtchn_bind_interdomain(hv, d, gp);
     ok(bp > 0, "seam: bind");
     hvc_evtchn_notify(g, gp);
-    pfd = (struct pollfd){ hv_evtchn_fd(hv), POLLIN, 0 };
+    pfd = (struct pollfd){hv_evtchn_fd(hv), POLLIN, 0};
     ok(poll(&pfd, 1, 2000) == 1, "seam: fd readable");
     is_int(hv_evtchn_pending(hv), bp, "seam: pending");
     is_int(hv_evtchn_unmask(hv, bp), 0, "seam: unmask");
@@ -320,7 +320,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
 /* A raw client: the protocol without the library's good manners. */
 static int raw_open(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -335,8 +335,8 @@ static int raw_call(int fd, uint16_t type, const void *body, uint32_t len,
                     uint16_t version)
 {
     uint64_t buf[HVP_MAX_MSG / 8];
-    struct hvp_hdr h = { version, type, (uint32_t)sizeof(h) + len, 7, 0 };
-    struct pollfd pfd = { fd, POLLIN, 0 };
+    struct hvp_hdr h = {version, type, (uint32_t)sizeof(h) + len, 7, 0};
+    struct pollfd pfd = {fd, POLLIN, 0};
     ssize_t n;
 
     memcpy(buf, &h, sizeof(h));
@@ -357,9 +357,9 @@ static int raw_call(int fd, uint16_t type, const void *body, uint32_t len,
 
 static void test_hostile(struct hvc *ctl, uint32_t d)
 {
-    struct hvp_hello hello = { HVP_VERSION, 0 };
-    struct hvp_domid mine = { d, 0 }, dom0 = { 0, 0 };
-    struct hvp_evt_bind bind = { 0, 1 };
+    struct hvp_hello hello = {HVP_VERSION, 0};
+    struct hvp_domid mine = {d, 0}, dom0 = {0, 0};
+    struct hvp_evt_bind bind = {0, 1};
     struct hvc_domain_info info;
     char path[400], junk[64];
     int fd;
@@ -380,29 +380,28 @@ static void test_hostile(struct hvc *ctl, uint32_t d)
     fd = raw_open(path);
     is_int(raw_call(fd, HVP_HELLO, &hello, sizeof(hello), HVP_VERSION), 0,
            "hello");
-    is_int(raw_call(fd, HVP_MEM_FD, &dom0, sizeof(dom0), HVP_VERSION),
-           -EPERM, "a guest asking for dom0's memory is refused");
-    is_int(raw_call(fd, HVP_DOM_LIST, &dom0, sizeof(dom0), HVP_VERSION),
-           -EPERM, "a guest listing domains is refused");
+    is_int(raw_call(fd, HVP_MEM_FD, &dom0, sizeof(dom0), HVP_VERSION), -EPERM,
+           "a guest asking for dom0's memory is refused");
+    is_int(raw_call(fd, HVP_DOM_LIST, &dom0, sizeof(dom0), HVP_VERSION), -EPERM,
+           "a guest listing domains is refused");
     is_int(raw_call(fd, HVP_EVT_BIND, &bind, sizeof(bind), HVP_VERSION),
            -EINVAL, "binding a port nobody offered is refused");
     memset(junk, 0xff, sizeof(junk));
-    is_int(raw_call(fd, 0xffff, junk, sizeof(junk), HVP_VERSION),
-           -ECONNRESET, "an unknown type disconnects");
+    is_int(raw_call(fd, 0xffff, junk, sizeof(junk), HVP_VERSION), -ECONNRESET,
+           "an unknown type disconnects");
     close(fd);
     fd = raw_open(path);
     raw_call(fd, HVP_HELLO, &hello, sizeof(hello), HVP_VERSION);
     {
         static uint8_t big[HVP_MAX_MSG + 512];
-        struct pollfd pfd = { fd, POLLIN, 0 };
+        struct pollfd pfd = {fd, POLLIN, 0};
 
         send(fd, big, sizeof(big), MSG_NOSIGNAL);
         ok(poll(&pfd, 1, 2000) == 1 && recv(fd, junk, sizeof(junk), 0) <= 0,
            "an oversized message disconnects");
     }
     close(fd);
-    is_int(hvc_domain_info(ctl, d, &info), 0,
-           "the host keeps serving others");
+    is_int(hvc_domain_info(ctl, d, &info), 0, "the host keeps serving others");
 }
 
 static void test_no_xen(void)
