@@ -226,11 +226,17 @@ int hv_h_gnt_copy(struct hv_conn *c, const struct hvp_msg *m,
     const struct hvp_gnt_copy *b = m->body;
     const struct hvp_copy_seg *segs = m->elems;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
+    struct hvp_copy_info info = {0, 0, 0};
     uint32_t i;
 
     if (b->flags & ~HVP_GNT_WANT_FD) {
         return -EINVAL;
     }
+    if (d && d->mem) {
+        info.gnttab_gfn = d->gnttab_gfn;
+        info.gnttab_frames = d->gnttab_frames;
+    }
+    hv_reply_put(r, &info, sizeof(info));
     for (i = 0; i < m->nelems; i++) {
         struct hvp_copy_r o = {GNTST_okay, 0, 0};
         int64_t frame;

@@ -336,17 +336,81 @@ int hvc_grant_unmap(struct hvc *c, void *addr, uint32_t count)
     return -EINVAL;
 }
 
-/* One batch of segments, all for the same domain. */
+/*
+ * The checks hv-gnttab.c makes, on the granting domain's table in our
+ * own mapping of its memory: GNTST_okay and the frame, or an error.
+ */
+static int hvc_copy_check(struct hvc *c, struct hvc_mem *m,
+                          const struct hvc_copy_seg *s, uint64_t *gfn)
+{
+    uint32_t entries = m->gnt_frames * (HVP_PAGE / 8);
+    grant_entry_v1_t *e;
+    uint16_t flags;
+    uint32_t frame;
+
+    if ((uint32_t)s->offset + s->len > HVP_PAGE) {
+        return GNTST_bad_copy_arg;
+    }
+    if (s->ref >= entries) {
+        return GNTST_bad_gntref;
+    }
+    e = (grant_entry_v1_t *)(m->base + m->gnt_gfn * HVP_PAGE) + s->ref;
+    flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
+    frame = __atomic_load_n(&e->frame, __ATOMIC_RELAXED);
+    if ((flags & GTF_type_mask) != GTF_permit_access ||
+        __atomic_load_n(&e->domid, __ATOMIC_RELAXED) != c->domid) {
+        return GNTST_bad_gntref;
+    }
+    if (s->to_guest && (flags & GTF_readonly)) {
+        return GNTST_permission_denied;
+    }
+    if (frame >= m->pages) {
+        return GNTST_bad_page;
+    }
+    *gfn = frame;
+    return GNTST_okay;
+}
+
+static void hvc_copy_one(struct hvc_mem *m, struct hvc_copy_seg *s,
+                         uint64_t gfn)
+{
+    uint8_t *page = m->base + gfn * HVP_PAGE + s->offset;
+
+    if (s->to_guest) {
+        memcpy(page, s->local, s->len);
+    } else {
+        memcpy(s->local, page, s->len);
+    }
+}
+
+/*
+ * One batch of segments, all for the same domain.  The first batch
+ * for a domain goes through the daemon, which checks the segments and
+ * tells us where the domain's grant table is; later batches are
+ * checked here against the same entries, with no round trip (the
+ * daemon's check would add no protection: we hold the memory).
+ */
 static int hvc_copy_batch(struct hvc *c, struct hvc_copy_seg *segs, uint32_t n)
 {
     struct hvp_copy_seg w[HVP_MAX_GRANT_BATCH];
     struct hvp_gnt_copy b = {segs[0].domid, 0};
     struct hvc_mem *m = hvc_mem_find(c, segs[0].domid);
+    const struct hvp_copy_info *info;
     const struct hvp_copy_r *o;
     struct hvc_reply rep;
+    uint64_t gfn;
     uint32_t i;
     int rc;
 
+    if (m && m->gnt_frames) {
+        for (i = 0; i < n; i++) {
+            segs[i].status = (int16_t)hvc_copy_check(c, m, &segs[i], &gfn);
+            if (segs[i].status == GNTST_okay) {
+                hvc_copy_one(m, &segs[i], gfn);
+            }
+        }
+        return 0;
+    }
     for (i = 0; i < n; i++) {
         w[i] = (struct hvp_copy_seg){segs[i].ref, segs[i].offset, segs[i].len,
                                      segs[i].to_guest, 0};
@@ -364,10 +428,15 @@ static int hvc_copy_batch(struct hvc *c, struct hvc_copy_seg *segs, uint32_t n)
     if (rep.m.nelems != n) {
         return -EPROTO;
     }
+    info = rep.m.body;
+    if (m && info->gnttab_frames &&
+        info->gnttab_frames <= HVP_MAX_GNTTAB_FRAMES &&
+        info->gnttab_gfn + info->gnttab_frames <= m->pages) {
+        m->gnt_gfn = info->gnttab_gfn;
+        m->gnt_frames = info->gnttab_frames;
+    }
     o = rep.m.elems;
     for (i = 0; i < n; i++) {
-        uint8_t *page;
-
         segs[i].status = (int16_t)o[i].status;
         if (o[i].status != GNTST_okay) {
             continue;
@@ -376,12 +445,7 @@ static int hvc_copy_batch(struct hvc *c, struct hvc_copy_seg *segs, uint32_t n)
             segs[i].status = GNTST_general_error;
             continue;
         }
-        page = m->base + o[i].gfn * HVP_PAGE + segs[i].offset;
-        if (segs[i].to_guest) {
-            memcpy(page, segs[i].local, segs[i].len);
-        } else {
-            memcpy(segs[i].local, page, segs[i].len);
-        }
+        hvc_copy_one(m, &segs[i], o[i].gfn);
     }
     return 0;
 }

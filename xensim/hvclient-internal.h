@@ -36,6 +36,8 @@ struct hvc_mem {
     int fd;
     uint8_t *base;
     uint64_t pages;
+    uint64_t gnt_gfn;    /* its grant table, once a copy told us */
+    uint32_t gnt_frames; /* 0: not known yet */
 };
 
 /* Where a vCPU's synchronous answers arrive (EV_VCPU). */

@@ -203,6 +203,16 @@ struct hvp_copy_seg {
     uint32_t to_guest;
     uint32_t pad;
 };
+/*
+ * GNT_COPY reply body: where the granting domain's table is, so the
+ * client can check later segments itself against the same entries
+ * (it holds the memory anyway; see docs/xensim.md).
+ */
+struct hvp_copy_info {
+    uint64_t gnttab_gfn;
+    uint32_t gnttab_frames; /* 0: unknown domain */
+    uint32_t pad;
+};
 struct hvp_copy_r {
     int32_t status; /* GNTST_* */
     uint32_t pad;

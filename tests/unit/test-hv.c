@@ -178,6 +178,26 @@ static void test_grants(struct hvc *ctl, uint32_t d, struct hvc *g)
     seg[0] = (struct hvc_copy_seg){false, d, 10, 0, 16, buf, 1};
     hvc_grant_copy(ctl, seg, 1);
     ok(seg[0].status == 0 && buf[5] == 0x42, "copy from guest");
+    /* later copies are checked by the library itself: same answers */
+    memset(buf, 0x42, 4);
+    seg[0] = (struct hvc_copy_seg){true, d, 10, 200, 4, buf, 1};
+    seg[1] = (struct hvc_copy_seg){true, d, 9, 0, 8, buf, 1};
+    seg[2] = (struct hvc_copy_seg){false, d, 77, 0, 8, buf, 1};
+    seg[3] = (struct hvc_copy_seg){false, d, 10, 4090, 8, buf, 1};
+    is_int(hvc_grant_copy(ctl, seg, 4), 0, "grant copy, local checks");
+    ok(seg[0].status == GNTST_okay && mem[12 * 4096 + 199] == 0 &&
+           mem[12 * 4096 + 200] == 0x42 && mem[12 * 4096 + 203] == 0x42 &&
+           mem[12 * 4096 + 204] == 0,
+       "local copy lands");
+    ok(seg[1].status == GNTST_permission_denied &&
+           seg[2].status == GNTST_bad_gntref &&
+           seg[3].status == GNTST_bad_copy_arg,
+       "local checks refuse read-only, ungranted and page-crossing");
+    hvc_grant_end(g, 10);
+    seg[0] = (struct hvc_copy_seg){false, d, 10, 0, 4, buf, 1};
+    hvc_grant_copy(ctl, seg, 1);
+    is_int(seg[0].status, GNTST_bad_gntref, "a revoked grant is refused");
+    hvc_grant_access(g, 10, 0, 12, false);
 }
 
 static void test_evtchn(struct hvc *ctl, uint32_t d, struct hvc *g)
