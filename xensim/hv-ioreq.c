@@ -377,8 +377,11 @@ static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
         bp->buf_ioreq[(wr + 1) % IOREQ_BUFFER_SLOT_NUM] = slot;
     }
     __atomic_store_n(&bp->write_pointer, wr + qw, __ATOMIC_RELEASE);
-    /* keep both pointers small, as Xen does, without losing a read */
-    for (;;) {
+    /*
+     * Keep both pointers small, as Xen does, without losing a read; a
+     * device model rewriting read_pointer under us only delays it.
+     */
+    for (int tries = 0; tries < 16; tries++) {
         uint64_t old = __atomic_load_n(ptrs, __ATOMIC_ACQUIRE);
         uint32_t orp = (uint32_t)old, owp = (uint32_t)(old >> 32);
         uint64_t nv;
