@@ -14,6 +14,7 @@ name = "tspv"
 type = "pv"
 memory = 32
 disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$D/pv.img' ]
+vkb = [ '' ]
 CFG
 timeout 90 "$XENSIM" create "$D/pv.cfg" 2>"$D/create.err"
 tap_ok $? "create an idle PV domain with a qdisk disk"
@@ -46,6 +47,14 @@ tap_is "$(xs_read /local/domain/0/backend/qdisk/$d/51712/params)" "aio:$D/pv.img
     "backend params as libxl writes them"
 gpid=$(cat "$D/toolstack/$d/guest.pid")
 tap_ok $(kill -0 "$gpid"; echo $?) "the guest program runs (pid $gpid)"
+for i in $(seq 100); do
+    [ "$(xs_read /local/domain/$d/device/vkbd/0/state)" = 4 ] && break
+    sleep 0.05
+done
+tap_is "$(xs_read /local/domain/$d/device/vkbd/0/state)/$(xs_read /local/domain/0/backend/vkbd/$d/0/state)" \
+    4/4 "the guest's vkbd frontend and xendm's backend are Connected"
+tap_ok $(xs_exists /local/domain/$d/device/vkbd/0/page-gref; echo $?) \
+    "vkbd frontend wrote page-gref as xen-kbdfront does"
 "$XENSIM" pause tspv
 tap_is "$("$XENSIM" list | awk '$1 == "tspv" { print $5 }')" p----- "pause"
 "$XENSIM" unpause tspv
