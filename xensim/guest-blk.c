@@ -461,7 +461,7 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
     int i;
 
     *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1, 1 };
-    for (i = 0; i < argc; i++) {
+    for (i = 0; i < argc; i += 2) {
         uint64_t v;
         if (i + 1 >= argc || parse_size(argv[i + 1], &v) < 0) {
             return -EINVAL;
@@ -485,7 +485,6 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
         } else {
             return -EINVAL;
         }
-        i++;
     }
     if (o->io < 4096 || o->io % 4096 != 0 ||
         o->io / 4096 > BLK_MAX_SEGS || o->align < 512 ||
