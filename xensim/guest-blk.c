@@ -460,7 +460,7 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
 {
     int i;
 
-    *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1 };
+    *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1, 1 };
     /* Options come in pairs: NAME VALUE. */
     for (i = 0; i < argc; i += 2) {
         uint64_t v;
