@@ -33,9 +33,9 @@ want="$XENDM -xen-domid $d -no-shutdown -chardev socket,id=libxl-cmd,path=$D/qmp
 got=$(tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null | sed 's/ $//')
 # argv[0] may be spelt through the build tree's xensim/.. path
 got0=$(readlink -f "$(tr '\0' '\n' < /proc/$pid/cmdline | head -1)")
-got="$got0${got#* }"
-want0=$(readlink -f "$XENDM")
-want="$want0${want#* }"
+got="$got0 ${got#* }"
+want0=$(readlink -f "${XENSIM_XENDM:-$XENDM}")
+want="$want0 ${want#* }"
 tap_is "$got" "$want" "xendm runs with libxl 4.17's PV argv"
 tap_is "$(tr '\0' '\n' < /proc/$pid/environ | grep '^XEN_QEMU_CONSOLE_LIMIT=')" \
     XEN_QEMU_CONSOLE_LIMIT=1048576 "xendm has libxl's XSA-180 environment"
