@@ -47,6 +47,19 @@ tap_is "$(xs_read /local/domain/0/backend/qdisk/$d/51712/params)" "aio:$D/pv.img
     "backend params as libxl writes them"
 gpid=$(cat "$D/toolstack/$d/guest.pid")
 tap_ok $(kill -0 "$gpid"; echo $?) "the guest program runs (pid $gpid)"
+timeout 30 "$XENSIM" create "$D/pv.cfg" 2>"$D/dup.err"
+tap_ok $([ $? -ne 0 ] && grep -q "already exists" "$D/dup.err"; echo $?) \
+    "a second domain with the same name is refused"
+printf 'name = "bad"\nmemory = "lots"\n' > "$D/bad.cfg"
+timeout 30 "$XENSIM" create "$D/bad.cfg" 2>"$D/bad.err"
+tap_ok $([ $? -ne 0 ] && grep -q "memory" "$D/bad.err"; echo $?) \
+    "a bad config is refused: $(tail -1 "$D/bad.err")"
+printf 'name = "bad"\ndisk = [ "vdev=xvda" ]\n' > "$D/bad.cfg"
+timeout 30 "$XENSIM" create "$D/bad.cfg" 2>"$D/bad.err"
+tap_ok $([ $? -ne 0 ]; echo $?) "a disk without target is refused: $(tail -1 "$D/bad.err")"
+tap_is "$("$XENSIM" list | awk 'NR > 2' | wc -l)" 1 "refused configs leave no domain"
+"$XENSIM" destroy nosuchdomain 2>/dev/null
+tap_ok $([ $? -ne 0 ]; echo $?) "destroying an unknown domain fails"
 for i in $(seq 100); do
     [ "$(xs_read /local/domain/$d/device/vkbd/0/state)" = 4 ] && break
     sleep 0.05
