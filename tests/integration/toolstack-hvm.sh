@@ -55,8 +55,15 @@ cat > "$D/ports.txt" <<SCRIPT
 # the Xen platform device (hw/i386/xen/xen_platform.c)
 inw 0x10 0x49d2
 inb 0x12 0x01
-# nobody claims this one
+# its PCI identity at 00:02.0, through PCI config accesses
+cfgrw 00:02.0+0x00 0x5853
+cfgrw 00:02.0+0x02 0x0001
+# the same through 0xcf8/0xcfc, decoded by the hypervisor as Xen does
+outl 0xcf8 0x80001000
+inl 0xcfc 0x00015853
+# nobody claims these
 inb 0x2e8 0xff
+readl 0xfed00000 0xffffffff
 outb 0x80 0x5a
 SCRIPT
 cat > "$D/ports.cfg" <<CFG
