@@ -195,10 +195,10 @@ int ts_destroy_domain(struct ts *ts, uint32_t domid)
         kill(pid, SIGCONT);
         kill(pid, SIGKILL);
     }
-    pid = ts_pid_read(ts, domid, "monitor.pid");
-    for (i = 0; pid > 0 && i < 250 && kill(pid, 0) == 0; i++) {
-        struct timespec t = { 0, 20 * 1000 * 1000 };
-        nanosleep(&t, NULL);
+    /* The monitor records the guest's end; then it is gone too. */
+    if (pid > 0) {
+        char st[32];
+        ts_guest_wait(ts, domid, 5000, st, sizeof(st));
     }
     ts_dm_stop(ts, &d);
     trees = tsl_destroy_paths(&d.cfg, domid, d.uuid[0] ? d.uuid : "-");

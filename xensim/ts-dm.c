@@ -252,6 +252,25 @@ out:
     return rc;
 }
 
+/* A zombie (not our child, not yet reaped by init) counts as gone. */
+static bool is_zombie(int pid)
+{
+    char path[48], buf[256], *p;
+    FILE *f;
+    bool z = false;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if ((f = fopen(path, "r")) == NULL) {
+        return true;
+    }
+    if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL &&
+        (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X')) {
+        z = true;
+    }
+    fclose(f);
+    return z;
+}
+
 static bool gone(int pid)
 {
     int st;
@@ -260,7 +279,10 @@ static bool gone(int pid)
     if (r == pid) {
         return true;
     }
-    return r < 0 && errno == ECHILD && kill(pid, 0) < 0 && errno == ESRCH;
+    if (r < 0 && errno == ECHILD) {
+        return (kill(pid, 0) < 0 && errno == ESRCH) || is_zombie(pid);
+    }
+    return false;
 }
 
 static void wait_gone(int pid, int timeout_ms)

@@ -77,11 +77,19 @@ domid_of() { # name
     "$XENSIM" list | awk -v n="$1" '$1 == n { print $2 }'
 }
 
+# A process that exists and is not a zombie (the host's init may be slow
+# to reap what was reparented to it).
+alive() {
+    local st
+    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # Everything that must be gone once domain $1 (uuid $2) is destroyed.
 check_gone() {
     local d=$1 uuid=$2 what=$3 pid=$4 gpid=$5 leftover=""
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && leftover="$leftover dm:$pid"
-    [ -n "$gpid" ] && kill -0 "$gpid" 2>/dev/null && leftover="$leftover guest:$gpid"
+    [ -n "$pid" ] && alive "$pid" && leftover="$leftover dm:$pid"
+    [ -n "$gpid" ] && alive "$gpid" && leftover="$leftover guest:$gpid"
     for s in "$D/qmp-libxl-$d" "$D/qmp-libxenstat-$d"; do
         [ -e "$s" ] && leftover="$leftover $s"
     done
