@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "chardev.h"
+#include "hw/block/qdisk.h"
+#include "hw/pv/pv-machine.h"
 #include "json.h"
 #include "qmp-cmds.h"
 #include "qmp.h"
@@ -212,7 +214,12 @@ static void cmd_xen_set_global_dirty_log(struct qmp_req *r)
 /* No QEMU block layer here: PV disks are served from xenstore. */
 static void cmd_query_block(struct qmp_req *r)
 {
-    qmp_return(r, json_new_array());
+    qmp_return(r, qdisk_query_block(pvmachine_bus(r->x)));
+}
+
+static void cmd_query_blockstats(struct qmp_req *r)
+{
+    qmp_return(r, qdisk_query_blockstats(pvmachine_bus(r->x)));
 }
 
 static void cmd_hmp(struct qmp_req *r)
@@ -285,7 +292,7 @@ static const struct qmp_command qmp_commands[] = {
     {"xen-set-global-dirty-log", cmd_xen_set_global_dirty_log,
      {{"enable", QMP_ARG_BOOL | QMP_ARG_REQUIRED}}},
     {"query-block", cmd_query_block, {{NULL}}},
-    {"query-blockstats", cmd_query_block,
+    {"query-blockstats", cmd_query_blockstats,
      {{"query-nodes", QMP_ARG_BOOL}}},
     {"human-monitor-command", cmd_hmp,
      {{"command-line", QMP_ARG_STRING | QMP_ARG_REQUIRED},

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/pv/pv-machine.h"
 #include "xendm.h"
 
 int machine_check_no_devices(struct xendm *x, char *why, size_t whylen)
@@ -64,7 +65,11 @@ static const struct machine_ops machine_xenpv_ops = {
     .name = "xenpv",
     .flags = MACHINE_NEEDS_XEN,
     .check = machine_check_no_devices,
-    .backend_types = machine_no_backends,
+    .prepare = pvmachine_prepare,
+    .restrict_handles = pvmachine_restrict,
+    .start = pvmachine_start,
+    .exit = pvmachine_exit,
+    .backend_types = pv_backend_types,
 };
 
 static const struct machine_ops machine_xenfv_ops = {

@@ -36,6 +36,9 @@
 
 #define BB_PAGE 4096u
 #define BB_KEEP_BUF (64u * 1024)
+/* Large bounce buffers a queue keeps for reuse (page faults on a fresh
+ * 1 MiB buffer per request cost more than the copy itself). */
+#define BB_RETAIN_BIG (8u << 20)
 
 enum io_stage {
     STAGE_IO = 0,
@@ -66,6 +69,7 @@ struct blkback_queue {
     struct blkback_io *ios;
     struct blkback_io *free_ios;
     unsigned inflight;
+    size_t retained_big;
     bool in_kick;
     bool closing;
     blkback_closed_fn *closed;
@@ -131,7 +135,8 @@ static void io_finish(struct blkback_io *io, int16_t status)
     if (!q->ring.broken) {
         blkif_ring_respond(&q->ring, io->req.id, io->req.io_op, status);
     }
-    if (io->cap > BB_KEEP_BUF) {
+    if (io->cap > BB_KEEP_BUF && q->retained_big > BB_RETAIN_BIG) {
+        q->retained_big -= io->cap;
         free(io->buf);
         io->buf = NULL;
         io->cap = 0;
@@ -404,6 +409,9 @@ static int io_buffer(struct blkback_io *io)
     if (io->cap >= need) {
         return 0;
     }
+    if (io->cap > BB_KEEP_BUF) {
+        io->q->retained_big -= io->cap;
+    }
     free(io->buf);
     io->buf = NULL;
     io->cap = 0;
@@ -413,6 +421,9 @@ static int io_buffer(struct blkback_io *io)
         return -ENOMEM;
     }
     io->cap = need;
+    if (need > BB_KEEP_BUF) {
+        io->q->retained_big += need;
+    }
     return 0;
 }
 

@@ -611,12 +611,14 @@ int xenbus_start(struct xenbus *bus)
     for (size_t i = 0; i < bus->cfg.ntypes; i++) {
         const char *name = bus->cfg.types[i].name;
 
-        snprintf(path, sizeof(path),
-                 "/local/domain/%u/device-model/%u/backends/%s",
-                 bus->cfg.be_domid, bus->cfg.domid, name);
-        rc = bus_write(bus, path, "");
-        if (rc < 0) {
-            return rc;
+        if (!bus->cfg.advertised) {
+            snprintf(path, sizeof(path),
+                     "/local/domain/%u/device-model/%u/backends/%s",
+                     bus->cfg.be_domid, bus->cfg.domid, name);
+            rc = bus_write(bus, path, "");
+            if (rc < 0) {
+                return rc;
+            }
         }
         snprintf(path, sizeof(path), "/local/domain/%u/backend/%s/%u",
                  bus->cfg.be_domid, name, bus->cfg.domid);

@@ -92,6 +92,8 @@ struct xenbus_cfg {
     uint32_t evtchn_allowance;
     /* Passed through to types (console: struct pv_env, hw/pv/console.h). */
     void *env;
+    /* device-model/<domid>/backends/<type> already created by the caller. */
+    bool advertised;
 };
 
 /* NULL with errno. */
