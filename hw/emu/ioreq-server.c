@@ -443,6 +443,24 @@ bool ioreq_server_port_event(struct ioreq_server *s, int port)
     return ours;
 }
 
+bool ioreq_server_owns_port(const struct ioreq_server *s, int port)
+{
+    uint32_t v;
+
+    if (port < 0) {
+        return false;
+    }
+    if (s->bp && port == s->bufport) {
+        return true;
+    }
+    for (v = 0; v < s->nvcpus; v++) {
+        if (s->vport[v] == port) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void ioreq_server_poll(struct ioreq_server *s)
 {
     int port;

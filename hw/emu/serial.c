@@ -276,6 +276,9 @@ static uint8_t serial_read_rbr(struct serial *s)
         st->lsr &= (uint8_t)~(LSR_DR | LSR_BI);
     }
     serial_update_irq(s);
+    if (!(st->mcr & MCR_LOOP) && s->be && s->be->accept_input) {
+        s->be->accept_input(s->be_opaque);
+    }
     return ret;
 }
 
