@@ -91,6 +91,14 @@ int analyze_decode(const uint8_t *buf, size_t len,
                    struct analyze_stream *s, char *err, size_t errlen);
 void analyze_stream_free(struct analyze_stream *s);
 
+/*
+ * Checks that body[0..len) is exactly one body of `l` at `version`:
+ * 0, or -EINVAL with "offset 0x...: reason" (offsets within the body).
+ */
+int analyze_check_body(const uint8_t *body, size_t len,
+                       const struct layout_vmsd *l, uint32_t version,
+                       char *err, size_t errlen);
+
 /* Encodes a decoded stream back to bytes; 0 or -errno with err. */
 int analyze_encode(const struct analyze_stream *s, struct wbuf *out,
                    char *err, size_t errlen);

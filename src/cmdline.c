@@ -756,7 +756,8 @@ int cmdline_parse(struct xendm_opts *o, int argc, char **argv, char *err,
             return rc;
         }
     }
-    if (o->machine != MACHINE_NONE && !o->have_domid) {
+    if (o->machine != MACHINE_NONE && !o->have_domid &&
+        o->dump_vmstate == NULL) {
         snprintf(err, errlen, "-xen-domid: required for -machine xenpv/"
                  "xenfv/pc");
         return -EINVAL;

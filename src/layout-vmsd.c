@@ -45,20 +45,20 @@ static const struct {
     [VMS_VALIDATE] = { NULL, LAYOUT_BYTES, 0, false },
 };
 
-/* The kind a count field must have for each count encoding. */
-static const enum vmstate_kind vmsd_count_kinds[] = {
-    [VMS_COUNT_U8] = VMS_U8,
-    [VMS_COUNT_U16] = VMS_U16,
-    [VMS_COUNT_U32] = VMS_U32,
-    [VMS_COUNT_I32] = VMS_I32,
+/* The wire width of the count field each count encoding reads. */
+static const uint8_t vmsd_count_widths[] = {
+    [VMS_COUNT_U8] = 1,
+    [VMS_COUNT_U16] = 2,
+    [VMS_COUNT_U32] = 4,
+    [VMS_COUNT_I32] = 4,
 };
 
 static struct layout_vmsd *vmsd_convert(const struct vmstate_desc *vmsd,
                                         int depth, char *err, size_t errlen);
 
 /*
- * The index, among the fields already converted, of the one at
- * `offset` with the kind the count encoding needs, or -1.  Converted
+ * The index, among the fields already converted, of the integer field
+ * at `count_offset` with the width the count encoding reads, or -1.  Converted
  * fields and table entries line up except for skipped VALIDATE
  * entries, hence the two indices.
  */
@@ -75,7 +75,8 @@ static int vmsd_count_field(const struct vmstate_desc *vmsd, size_t upto,
             continue;
         }
         if (c->offset == f->count_offset && c->num == 0 &&
-            c->kind == vmsd_count_kinds[f->count]) {
+            vmsd_kinds[c->kind].kind == LAYOUT_INT &&
+            vmsd_kinds[c->kind].width == vmsd_count_widths[f->count]) {
             found = out;
         }
         out++;

@@ -446,6 +446,19 @@ static bool layout_match(const struct layout_entry *e, const char *idstr,
     }
 }
 
+bool layout_set_knows(const struct layout_set *set, const char *idstr)
+{
+    size_t i;
+
+    for (i = 0; i < set->n; i++) {
+        if (layout_match(&set->entries[i], idstr, 0, 1) ||
+            layout_match(&set->entries[i], idstr, 0, 2)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const struct layout_entry *layout_set_find(const struct layout_set *set,
                                            const char *idstr,
                                            uint32_t instance_id,

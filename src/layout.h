@@ -139,6 +139,9 @@ const struct layout_entry *layout_set_find(const struct layout_set *set,
                                            uint32_t version, char *why,
                                            size_t whylen);
 
+/* True if some layout matches `idstr`, whatever its versions. */
+bool layout_set_knows(const struct layout_set *set, const char *idstr);
+
 /* The subsection of `l` named exactly `name`, or NULL. */
 const struct layout_vmsd *layout_find_sub(const struct layout_vmsd *l,
                                           const char *name);

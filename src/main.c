@@ -35,6 +35,8 @@
 #include "fdset.h"
 #include "log.h"
 #include "qapi/qmp.h"
+#include "savevm.h"
+#include "vmstate-dump.h"
 #include "xen/store.h"
 #include "xendm.h"
 
@@ -153,9 +155,16 @@ static int main_open(struct xendm *x, char *err, size_t errlen)
     int rc;
 
     x->fdsets = fdsets_new();
-    if (x->fdsets == NULL || main_signals(x) < 0) {
+    x->savevm = savevm_new();
+    if (x->fdsets == NULL || x->savevm == NULL || main_signals(x) < 0) {
         snprintf(err, errlen, "start-up: %s", strerror(errno));
         return -ENOMEM;
+    }
+    /* Every QEMU machine, -M none included, carries this section. */
+    rc = cpu_timers_register(x->savevm, &x->timers);
+    if (rc < 0) {
+        snprintf(err, errlen, "start-up: timer state: %s", strerror(-rc));
+        return rc;
     }
     rc = chardev_open_all(x, err, errlen);
     if (rc == 0) {
@@ -220,6 +229,8 @@ static void main_teardown(struct xendm *x)
     x->store = NULL;
     fdsets_free(x->fdsets);
     x->fdsets = NULL;
+    savevm_free(x->savevm);
+    x->savevm = NULL;
     if (x->signal_fd >= 0) {
         loop_fd_del(x->loop, x->signal_fd);
         close(x->signal_fd);
@@ -260,13 +271,11 @@ static int main_check(struct xendm *x, int argc, char **argv, char *err,
                       : x->opts.verbose == 1 ? LOG_LEVEL_INFO
                                              : LOG_LEVEL_WARN);
     x->machine = machine_find(x->opts.machine);
+    if (x->opts.dump_vmstate != NULL) {
+        return 0;
+    }
     if (x->machine->check != NULL) {
         rc = x->machine->check(x, err, errlen);
-    }
-    if (rc == 0 && x->opts.dump_vmstate != NULL) {
-        snprintf(err, errlen, "-dump-vmstate: the state engine is not "
-                 "built into this xendm");
-        rc = -ENOTSUP;
     }
     if (rc == 0) {
         rc = privs_resolve(x, err, errlen);
@@ -293,6 +302,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "xendm: %s\n", err);
         cmdline_free(&x.opts);
         return 1;
+    }
+    if (x.opts.dump_vmstate != NULL) {
+        /* As QEMU: write every description as JSON and exit. */
+        rc = vmstate_dump_file(x.opts.dump_vmstate);
+        if (rc < 0) {
+            fprintf(stderr, "xendm: -dump-vmstate %s: %s\n",
+                    x.opts.dump_vmstate, strerror(-rc));
+        }
+        cmdline_free(&x.opts);
+        return rc < 0 ? 1 : 0;
     }
     x.loop = loop_new();
     if (x.loop == NULL) {

@@ -77,7 +77,7 @@ static struct json *dump_desc(const struct vmstate_desc *vmsd)
     return o;
 }
 
-struct json *vmstate_dump_json(const struct vmsd_table_entry *table,
+struct json *vmstate_dump_json(const struct vmstate_desc *const *table,
                                const char *machine)
 {
     struct json *root = json_new_object(), *m = json_new_object(), *d;
@@ -85,14 +85,14 @@ struct json *vmstate_dump_json(const struct vmsd_table_entry *table,
 
     rc = json_object_set(m, "Name", json_new_string(machine));
     rc |= json_object_set(root, "vmschkmachine", m);
-    for (; rc == 0 && table->type != NULL; table++) {
+    for (; rc == 0 && *table != NULL; table++) {
         d = json_new_object();
-        rc |= json_object_set(d, "Name", json_new_string(table->type));
-        rc |= dump_set_int(d, "version_id", table->vmsd->version_id);
+        rc |= json_object_set(d, "Name", json_new_string((*table)->name));
+        rc |= dump_set_int(d, "version_id", (*table)->version_id);
         rc |= dump_set_int(d, "minimum_version_id",
-                           table->vmsd->minimum_version_id);
-        rc |= json_object_set(d, "Description", dump_desc(table->vmsd));
-        rc |= json_object_set(root, table->type, d);
+                           (*table)->minimum_version_id);
+        rc |= json_object_set(d, "Description", dump_desc(*table));
+        rc |= json_object_set(root, (*table)->name, d);
     }
     if (rc != 0) {
         json_free(root);

@@ -142,35 +142,79 @@ static int vms_count(const struct vmstate_field *f, const void *opaque,
 
 /* ------------------------------------------------------------ saving */
 
-static void vms_put_scalar(struct wbuf *out, enum vmstate_kind kind,
-                           const void *p)
+/* Host value of one scalar element, zero-extended. */
+static uint64_t vms_host_value(size_t w, const uint8_t *p)
 {
-    uint64_t v = 0;
+    uint8_t b;
+    uint16_t h;
+    uint32_t x;
+    uint64_t v;
 
-    switch (vms_width(kind)) {
-    case 1: {
-        uint8_t b;
+    switch (w) {
+    case 1:
         memcpy(&b, p, 1);
-        wbuf_u8(out, kind == VMS_BOOL ? (b != 0) : b);
-        return;
-    }
-    case 2: {
-        uint16_t h;
+        return b;
+    case 2:
         memcpy(&h, p, 2);
-        wbuf_be16(out, h);
-        return;
-    }
-    case 4: {
-        uint32_t w;
-        memcpy(&w, p, 4);
-        wbuf_be32(out, w);
-        return;
-    }
+        return h;
+    case 4:
+        memcpy(&x, p, 4);
+        return x;
     default:
         memcpy(&v, p, 8);
-        wbuf_be64(out, v);
-        return;
+        return v;
     }
+}
+
+static void vms_set_host_value(size_t w, uint8_t *p, uint64_t v)
+{
+    uint8_t b = (uint8_t)v;
+    uint16_t h = (uint16_t)v;
+    uint32_t x = (uint32_t)v;
+
+    switch (w) {
+    case 1:
+        memcpy(p, &b, 1);
+        break;
+    case 2:
+        memcpy(p, &h, 2);
+        break;
+    case 4:
+        memcpy(p, &x, 4);
+        break;
+    default:
+        memcpy(p, &v, 8);
+        break;
+    }
+}
+
+/* Encodes n scalars through a small stack buffer (one append per 256 B). */
+static int vms_put_scalars(struct wbuf *out, enum vmstate_kind kind,
+                           const uint8_t *src, size_t stride, uint32_t n)
+{
+    size_t w = vms_width(kind), fill = 0, k;
+    uint8_t chunk[256];
+    uint64_t v;
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        v = vms_host_value(w, src + (size_t)i * stride);
+        if (kind == VMS_BOOL) {
+            v = v != 0;
+        }
+        for (k = 0; k < w; k++) {
+            chunk[fill + k] = (uint8_t)(v >> (8 * (w - 1 - k)));
+        }
+        fill += w;
+        if (fill > sizeof(chunk) - 8) {
+            wbuf_put(out, chunk, fill);
+            fill = 0;
+        }
+    }
+    if (fill > 0) {
+        wbuf_put(out, chunk, fill);
+    }
+    return out->error;
 }
 
 static int vms_save_subsections(struct wbuf *out,
@@ -209,10 +253,7 @@ static int vms_save_field(struct wbuf *out, const struct vmstate_field *f,
         }
         return 0;
     default:
-        for (i = 0; i < n; i++) {
-            vms_put_scalar(out, f->kind, base + (size_t)i * f->size);
-        }
-        return out->error;
+        return vms_put_scalars(out, f->kind, base, f->size, n);
     }
 }
 
@@ -275,47 +316,40 @@ static int vms_save_subsections(struct wbuf *out,
 static int vms_load_desc(struct vms_load *l, const struct vmstate_desc *vmsd,
                          void *opaque, int64_t version_id);
 
-static int vms_get_scalar(struct vms_load *l, const struct vmstate_desc *vmsd,
-                          const struct vmstate_field *f, void *p)
+/* Decodes n scalars taken from the cursor in one bounded read. */
+static int vms_get_scalars(struct vms_load *l, const struct vmstate_desc *vmsd,
+                           const struct vmstate_field *f, uint8_t *dst,
+                           uint32_t n)
 {
-    struct cursor *in = l->in;
-    size_t at = cursor_offset(in);
+    size_t w = vms_width(f->kind), at = cursor_offset(l->in), k;
+    const uint8_t *p = cursor_take(l->in, (size_t)n * w);
+    uint64_t v;
+    uint32_t i;
 
-    switch (vms_width(f->kind)) {
-    case 1: {
-        uint8_t b = cursor_u8(in);
-        if (f->kind == VMS_BOOL && b > 1 && cursor_ok(in)) {
-            in->pos = at;
+    if (p == NULL) {
+        return 0;   /* the caller reports the truncation */
+    }
+    for (i = 0; i < n; i++, p += w) {
+        for (v = 0, k = 0; k < w; k++) {
+            v = (v << 8) | p[k];
+        }
+        if (f->kind == VMS_BOOL && v > 1) {
+            l->in->pos = at + (size_t)i * w;
             return vms_fail(l, -EINVAL,
                             "Failed to load %s:%s: bool value 0x%02x is "
-                            "neither 0 nor 1", vmsd->name, f->name, b);
+                            "neither 0 nor 1", vmsd->name, f->name,
+                            (unsigned)v);
         }
-        memcpy(p, &b, 1);
-        return 0;
-    }
-    case 2: {
-        uint16_t h = cursor_be16(in);
-        memcpy(p, &h, 2);
-        return 0;
-    }
-    case 4: {
-        uint32_t w = cursor_be32(in);
-        memcpy(p, &w, 4);
-        return 0;
-    }
-    default: {
-        uint64_t v = cursor_be64(in);
-        if (f->kind == VMS_TIMER && (int64_t)v < -1 && cursor_ok(in)) {
-            in->pos = at;
+        if (f->kind == VMS_TIMER && (int64_t)v < -1) {
+            l->in->pos = at + (size_t)i * w;
             return vms_fail(l, -EINVAL,
                             "Failed to load %s:%s: timer deadline %" PRId64
                             " is neither -1 (stopped) nor >= 0",
                             vmsd->name, f->name, (int64_t)v);
         }
-        memcpy(p, &v, 8);
-        return 0;
+        vms_set_host_value(w, dst + (size_t)i * f->size, v);
     }
-    }
+    return 0;
 }
 
 static int vms_load_field(struct vms_load *l, const struct vmstate_desc *vmsd,
@@ -354,9 +388,7 @@ static int vms_load_field(struct vms_load *l, const struct vmstate_desc *vmsd,
         }
         break;
     default:
-        for (i = 0; i < n && rc == 0 && cursor_ok(l->in); i++) {
-            rc = vms_get_scalar(l, vmsd, f, base + (size_t)i * f->size);
-        }
+        rc = vms_get_scalars(l, vmsd, f, base, n);
         if (rc < 0) {
             return rc;
         }
@@ -596,4 +628,42 @@ static int vms_check_desc(const struct vmstate_desc *vmsd, size_t size,
 int vmstate_desc_check(const struct vmstate_desc *vmsd, size_t state_size)
 {
     return vms_check_desc(vmsd, state_size, 0);
+}
+
+static size_t vms_max(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+static size_t vms_extent(const struct vmstate_desc *vmsd, int depth)
+{
+    const struct vmstate_desc *const *sub;
+    const struct vmstate_field *f;
+    size_t end = 0, n;
+
+    if (vmsd == NULL || depth > VMS_MAX_DEPTH) {
+        return 0;
+    }
+    for (f = vmsd->fields; f != NULL && f->name != NULL; f++) {
+        n = f->num ? f->num : 1;
+        if (f->count != VMS_COUNT_NONE) {
+            end = vms_max(end, f->count_offset + vms_count_width(f->count));
+        }
+        if (f->kind == VMS_BUFFER || f->kind == VMS_VBUFFER) {
+            end = vms_max(end, f->offset + f->size);
+        } else if (f->kind != VMS_UNUSED && f->kind != VMS_VALIDATE) {
+            end = vms_max(end, f->offset + n * f->size);
+        }
+    }
+    for (sub = vmsd->subsections; sub != NULL && *sub != NULL; sub++) {
+        end = vms_max(end, vms_extent(*sub, depth + 1));
+    }
+    return end;
+}
+
+size_t vmstate_desc_extent(const struct vmstate_desc *vmsd)
+{
+    size_t end = vms_extent(vmsd, 0);
+
+    return end > 0 && vmstate_desc_check(vmsd, end) == 0 ? end : 0;
 }

@@ -235,6 +235,12 @@ int vmstate_desc_check(const struct vmstate_desc *vmsd, size_t state_size);
  */
 void vmstate_printable(char *dst, const uint8_t *src, size_t len);
 
+/*
+ * The smallest state size `vmsd` can be used with (the end of its
+ * furthest field, count or subsection field); 0 if the table is bad.
+ */
+size_t vmstate_desc_extent(const struct vmstate_desc *vmsd);
+
 /* True when `vmsd` has no needed() hook or it says the state is needed. */
 bool vmstate_needed(const struct vmstate_desc *vmsd, void *opaque);
 

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cpu-timers.h"
 #include "loop.h"
 #include "runstate.h"
 
@@ -46,6 +47,7 @@ struct monitor;
 struct fdsets;
 struct store;
 struct hv;
+struct savevm;
 
 /* One `-device`/`-drive`/`-netdev`/… value, split into key=value pairs. */
 struct optlist {
@@ -163,10 +165,10 @@ int display_open(struct xendm *x, char *err, size_t errlen);
 void display_close(struct xendm *x);
 
 /*
- * Device state in QEMU's Xen stream.  The state engine (src/savevm.c)
- * provides these; until it is linked, devstate.c writes and reads the
- * stream of a machine with no device state (header + EOF).  Both
- * return 0 or -errno with a reason in err; load is all-or-nothing.
+ * Device state in QEMU's Xen stream.  By default (x->devstate NULL)
+ * devstate.c uses the savevm registry x->savevm, which main creates
+ * before the machine's prepare() so devices can register into it.
+ * Both return 0 or -errno with a reason in err; load is all-or-nothing.
  */
 struct devstate_ops {
     int (*save_fd)(struct xendm *x, int fd, char *err, size_t errlen);
@@ -200,7 +202,8 @@ struct xendm {
     struct vnc_state vnc;
 
     const struct devstate_ops *devstate;
-    void *savevm;             /* the state engine's registry */
+    struct savevm *savevm;    /* the registry devices register into */
+    struct cpu_timers timers; /* QEMU's global "timer" section */
 
     uid_t run_uid;            /* resolved -runas, when run_as */
     gid_t run_gid;
@@ -216,7 +219,7 @@ struct xendm {
 void xendm_request_quit(struct xendm *x, int status);
 
 /* devstate.c */
-extern const struct devstate_ops devstate_empty_ops;
+extern const struct devstate_ops devstate_savevm_ops;
 int devstate_save_fd(struct xendm *x, int fd, char *err, size_t errlen);
 int devstate_load_fd(struct xendm *x, int fd, char *err, size_t errlen);
 

@@ -8,10 +8,12 @@
  *
  *   xendm-analyze [--json] [--layouts VMDESC.json]... FILE
  *   xendm-analyze [--layouts VMDESC.json]... --reencode IN OUT
- *   xendm-analyze [--layouts VMDESC.json]... --convert IN OUT
+ *   xendm-analyze [--layouts VMDESC.json]... [--modelled VMDESC.json]...
+ *                 --convert IN OUT
  *
  * Layouts: the stream's own VMDESCRIPTION, then each --layouts file in
- * order, then xendm's built-in descriptions.  The input file is
+ * order, then xendm's built-in descriptions.  --convert keeps what
+ * xendm's built-in descriptions (and any --modelled file) describe.  The input file is
  * untrusted; exit status 1 with "FILE: offset 0x...: reason" on any
  * refusal, 2 on a usage error.
  */
@@ -27,7 +29,7 @@
 
 #include "../qapi/json.h"
 #include "../src/analyze.h"
-/* convert */
+#include "../src/convert.h"
 
 #if defined(__has_include)
 #if __has_include("../hw/vmsd-table.h")
@@ -44,8 +46,8 @@ static void usage(FILE *out)
             "usage: xendm-analyze [--json] [--layouts VMDESC.json]... FILE\n"
             "       xendm-analyze [--layouts VMDESC.json]... --reencode IN "
             "OUT\n"
-            "       xendm-analyze [--layouts VMDESC.json]... --convert IN "
-            "OUT\n");
+            "       xendm-analyze [--layouts VMDESC.json]... "
+            "[--modelled VMDESC.json]... --convert IN OUT\n");
 }
 
 /* Reads a whole file (bounded); NULL with errno set. */
@@ -111,6 +113,7 @@ static int write_file(const char *path, const struct wbuf *w)
     return 0;
 }
 
+/* VMDESCRIPTION files, then (if built in) xendm's own descriptions. */
 static int load_layouts(struct layout_set *set, char **files, size_t n)
 {
     char err[512];
@@ -133,12 +136,41 @@ static int load_layouts(struct layout_set *set, char **files, size_t n)
         free(buf);
     }
 #ifdef ANALYZE_HAVE_TABLE
-    if (layout_set_add_vmsd_table(set, vmsd_table, "xendm built-in", err,
-                                  sizeof(err)) < 0) {
-        fprintf(stderr, "xendm-analyze: built-in descriptions: %s\n", err);
-        return -1;
+    for (i = 0; vmsd_table[i].type != NULL; i++) {
+        if (layout_set_add_vmsd(set, vmsd_table[i].vmsd, "xendm built-in",
+                                err, sizeof(err)) < 0) {
+            /* One bad description must not hide every other layout. */
+            fprintf(stderr, "xendm-analyze: warning: skipping the built-in "
+                    "description of %s: %s\n", vmsd_table[i].type, err);
+        }
     }
 #endif
+    return 0;
+}
+
+/* --convert: the report on stdout, the refusal on stderr. */
+static int convert(const struct analyze_stream *s, const uint8_t *buf,
+                   size_t len, const struct layout_set *modelled,
+                   const char *out)
+{
+    struct wbuf w;
+    char err[512] = "";
+    int rc;
+
+    wbuf_init(&w, 0);
+    rc = convert_stream(s, buf, len, modelled, &w, stdout, err, sizeof(err));
+    if (rc == 0) {
+        rc = write_file(out, &w);
+        if (rc < 0) {
+            snprintf(err, sizeof(err), "%s: %s", out, strerror(-rc));
+        }
+    }
+    wbuf_free(&w);
+    if (rc < 0) {
+        fprintf(stderr, "xendm-analyze: refusing to convert: %s\n", err);
+        return 1;
+    }
+    printf("wrote %s\n", out);
     return 0;
 }
 
@@ -181,74 +213,79 @@ static int reencode(const struct analyze_stream *s, const char *out)
 
 enum analyze_mode { MODE_PRINT, MODE_REENCODE, MODE_CONVERT };
 
-int main(int argc, char **argv)
+struct analyze_args {
+    enum analyze_mode mode;
+    bool json;
+    char **layouts, **modelled;  /* --layouts / --modelled files */
+    size_t nlayouts, nmodelled;
+};
+
+/* 0, or the exit status for a usage error or --help. */
+static int parse_args(int argc, char **argv, struct analyze_args *a)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
         { "layouts", required_argument, NULL, 'l' },
+        { "modelled", required_argument, NULL, 'm' },
         { "reencode", no_argument, NULL, 'r' },
         { "convert", no_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    enum analyze_mode mode = MODE_PRINT;
-    bool json = false;
-    char **files = calloc((size_t)argc + 1, sizeof(*files));
-    size_t nfiles = 0, len;
-    struct layout_set set;
-    struct analyze_stream s;
-    char err[512];
-    uint8_t *buf;
-    int c, rc = 1;
+    int c;
 
-    while (files != NULL &&
-           (c = getopt_long(argc, argv, "jl:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jl:m:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
-            json = true;
+            a->json = true;
             break;
         case 'l':
-            files[nfiles++] = optarg;
+            a->layouts[a->nlayouts++] = optarg;
+            break;
+        case 'm':
+            a->modelled[a->nmodelled++] = optarg;
             break;
         case 'r':
-            mode = MODE_REENCODE;
+            a->mode = MODE_REENCODE;
             break;
         case 'c':
-            mode = MODE_CONVERT;
+            a->mode = MODE_CONVERT;
             break;
         case 'h':
             usage(stdout);
-            free(files);
-            return 0;
+            return 1;
         default:
             usage(stderr);
-            free(files);
             return 2;
         }
     }
-    if (files == NULL ||
-        argc - optind != (mode == MODE_PRINT ? 1 : 2)) {
+    if (argc - optind != (a->mode == MODE_PRINT ? 1 : 2)) {
         usage(stderr);
-        free(files);
         return 2;
     }
-    layout_set_init(&set);
-    if (load_layouts(&set, files, nfiles) < 0) {
-        goto out;
-    }
-    buf = read_file(argv[optind], &len);
+    return 0;
+}
+
+static int run(const struct analyze_args *a, const char *in, const char *out,
+               const struct layout_set *set, const struct layout_set *modelled)
+{
+    struct analyze_stream s;
+    char err[512];
+    size_t len;
+    uint8_t *buf = read_file(in, &len);
+    int rc = 1;
+
     if (buf == NULL) {
-        fprintf(stderr, "xendm-analyze: %s: %s\n", argv[optind],
-                strerror(errno));
-        goto out;
+        fprintf(stderr, "xendm-analyze: %s: %s\n", in, strerror(errno));
+        return 1;
     }
-    if (analyze_decode(buf, len, &set, &s, err, sizeof(err)) < 0) {
-        fprintf(stderr, "xendm-analyze: %s: %s\n", argv[optind], err);
-    } else if (mode == MODE_REENCODE) {
-        rc = reencode(&s, argv[optind + 1]);
-    } else if (mode == MODE_CONVERT) {
-        rc = 1;
-    } else if (json) {
+    if (analyze_decode(buf, len, set, &s, err, sizeof(err)) < 0) {
+        fprintf(stderr, "xendm-analyze: %s: %s\n", in, err);
+    } else if (a->mode == MODE_REENCODE) {
+        rc = reencode(&s, out);
+    } else if (a->mode == MODE_CONVERT) {
+        rc = convert(&s, buf, len, modelled, out);
+    } else if (a->json) {
         rc = print_json(&s);
     } else {
         analyze_print_text(stdout, &s);
@@ -256,8 +293,36 @@ int main(int argc, char **argv)
     }
     analyze_stream_free(&s);
     free(buf);
-out:
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct analyze_args a = { .mode = MODE_PRINT };
+    struct layout_set set, modelled;
+    int rc;
+
+    a.layouts = calloc((size_t)argc + 1, sizeof(char *));
+    a.modelled = calloc((size_t)argc + 1, sizeof(char *));
+    if (a.layouts == NULL || a.modelled == NULL) {
+        return 1;
+    }
+    rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        free(a.layouts);
+        free(a.modelled);
+        return rc == 1 ? 0 : rc;
+    }
+    layout_set_init(&set);
+    layout_set_init(&modelled);
+    rc = 1;
+    if (load_layouts(&set, a.layouts, a.nlayouts) == 0 &&
+        load_layouts(&modelled, a.modelled, a.nmodelled) == 0) {
+        rc = run(&a, argv[optind], argv[optind + 1], &set, &modelled);
+    }
     layout_set_free(&set);
-    free(files);
+    layout_set_free(&modelled);
+    free(a.layouts);
+    free(a.modelled);
     return rc;
 }

@@ -24,7 +24,7 @@
 #include "loop.h"
 #include "xensim/hv-internal.h"
 
-struct hv_dom *hv_dom_find(struct hvs *hs, uint32_t domid)
+struct hv_dom *hv_dom_find(struct hyp *hs, uint32_t domid)
 {
     struct hv_dom *d;
 
@@ -36,7 +36,7 @@ struct hv_dom *hv_dom_find(struct hvs *hs, uint32_t domid)
     return NULL;
 }
 
-static struct hv_dom *hv_dom_alloc(struct hvs *hs, uint32_t domid)
+static struct hv_dom *hv_dom_alloc(struct hyp *hs, uint32_t domid)
 {
     struct hv_dom *d = calloc(1, sizeof(*d));
 
@@ -56,7 +56,7 @@ static struct hv_dom *hv_dom_alloc(struct hvs *hs, uint32_t domid)
     return d;
 }
 
-static void hv_dom_release(struct hvs *hs, struct hv_dom *d)
+static void hv_dom_release(struct hyp *hs, struct hv_dom *d)
 {
     if (d->xen_ep.efd >= 0) {
         loop_fd_del(hs->loop, d->xen_ep.efd);
@@ -76,7 +76,7 @@ static void hv_dom_release(struct hvs *hs, struct hv_dom *d)
     free(d);
 }
 
-int hv_dom_init0(struct hvs *hs)
+int hv_dom_init0(struct hyp *hs)
 {
     struct hv_dom *d = hv_dom_alloc(hs, 0);
 
@@ -114,7 +114,7 @@ static int hv_dom_memory(struct hv_dom *d)
     return 0;
 }
 
-static int hv_pick_domid(struct hvs *hs, uint32_t want, uint32_t *out)
+static int hv_pick_domid(struct hyp *hs, uint32_t want, uint32_t *out)
 {
     uint32_t i, id;
 
@@ -145,7 +145,7 @@ int hv_h_dom_create(struct hv_conn *c, const struct hvp_msg *m,
     uint32_t frames = b->gnttab_frames ? b->gnttab_frames
                                        : HVP_DEFAULT_GNTTAB_FRAMES;
     struct hvp_domid_r out = { 0 };
-    struct hvs *hs = c->hs;
+    struct hyp *hs = c->hs;
     struct hv_dom *d;
     int rc;
 
@@ -186,7 +186,7 @@ int hv_h_dom_create(struct hv_conn *c, const struct hvp_msg *m,
     return hv_reply_put(r, &out, sizeof(out));
 }
 
-static void hv_dom_destroy(struct hvs *hs, struct hv_dom *d)
+static void hv_dom_destroy(struct hyp *hs, struct hv_dom *d)
 {
     struct hv_dom **pp;
     uint32_t domid = d->domid;
@@ -201,12 +201,12 @@ static void hv_dom_destroy(struct hvs *hs, struct hv_dom *d)
         }
     }
     hv_dom_release(hs, d);
-    if (hs->on_death) {
-        hs->on_death(hs->on_death_opaque, domid);
+    if (hs->hooks.released) {
+        hs->hooks.released(hs->hooks.opaque, domid);
     }
 }
 
-void hv_dom_free_all(struct hvs *hs)
+void hv_dom_free_all(struct hyp *hs)
 {
     while (hs->doms && hs->doms->domid != 0) {
         hv_dom_destroy(hs, hs->doms);
@@ -252,6 +252,9 @@ int hv_h_dom_op(struct hv_conn *c, const struct hvp_msg *m,
         if (!d->shutdown) {
             d->shutdown = true;
             d->reason = b->arg;
+            if (c->hs->hooks.shutdown) {
+                c->hs->hooks.shutdown(c->hs->hooks.opaque, d->domid);
+            }
         }
         hv_ioreq_unpaused(c->hs, d); /* fails queued vCPU accesses */
         return 0;

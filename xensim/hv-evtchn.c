@@ -23,7 +23,7 @@
 #include "xensim/hv-internal.h"
 
 /* The page `ep` reads for events sent by `sender`, created on demand. */
-static struct hv_page *hv_rx_page(struct hvs *hs, struct hv_ep *ep,
+static struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep,
                                   uint32_t sender)
 {
     struct hv_page *pg, **grown;
@@ -90,7 +90,7 @@ static void hv_set_bit(struct hv_page *pg, uint32_t port, int efd)
     }
 }
 
-void hv_evtchn_raise(struct hvs *hs, struct hv_dom *d, uint32_t port)
+void hv_evtchn_raise(struct hyp *hs, struct hv_dom *d, uint32_t port)
 {
     struct hv_port *p = &d->ports[port];
     struct hv_dom *rd;
@@ -115,7 +115,7 @@ void hv_evtchn_raise(struct hvs *hs, struct hv_dom *d, uint32_t port)
 }
 
 /* Tells the owner of (d, port) that its port is unbound now. */
-static void hv_port_orphan(struct hvs *hs, struct hv_dom *d, uint32_t port,
+static void hv_port_orphan(struct hyp *hs, struct hv_dom *d, uint32_t port,
                            uint32_t old_remote)
 {
     struct hv_port *p = &d->ports[port];
@@ -130,7 +130,7 @@ static void hv_port_orphan(struct hvs *hs, struct hv_dom *d, uint32_t port,
     }
 }
 
-void hv_port_close(struct hvs *hs, struct hv_dom *d, uint32_t port)
+void hv_port_close(struct hyp *hs, struct hv_dom *d, uint32_t port)
 {
     struct hv_port *p = &d->ports[port];
 
@@ -146,7 +146,7 @@ void hv_port_close(struct hvs *hs, struct hv_dom *d, uint32_t port)
     memset(p, 0, sizeof(*p));
 }
 
-void hv_evtchn_conn_gone(struct hvs *hs, struct hv_conn *c)
+void hv_evtchn_conn_gone(struct hyp *hs, struct hv_conn *c)
 {
     struct hv_dom *d = hv_dom_find(hs, c->domid);
     uint32_t p;
@@ -161,7 +161,7 @@ void hv_evtchn_conn_gone(struct hvs *hs, struct hv_conn *c)
     }
 }
 
-void hv_evtchn_dom_gone(struct hvs *hs, struct hv_dom *d)
+void hv_evtchn_dom_gone(struct hyp *hs, struct hv_dom *d)
 {
     uint32_t p;
 
@@ -195,7 +195,7 @@ int hv_h_evt_alloc(struct hv_conn *c, const struct hvp_msg *m,
 }
 
 /* Fills what `ep` (owning port of domain `dom`) needs to reach the peer. */
-static int hv_bound_fill(struct hvs *hs, struct hv_ep *ep, uint32_t port,
+static int hv_bound_fill(struct hyp *hs, struct hv_ep *ep, uint32_t port,
                          struct hv_ep *peer_ep, uint32_t peer_port,
                          struct hvp_bound *o, int fds[3])
 {
@@ -221,7 +221,7 @@ int hv_h_evt_bind(struct hv_conn *c, const struct hvp_msg *m,
                   struct hv_reply *r)
 {
     const struct hvp_evt_bind *b = m->body;
-    struct hvs *hs = c->hs;
+    struct hyp *hs = c->hs;
     struct hv_dom *d = hv_dom_find(hs, c->domid);
     struct hv_dom *rd = hv_dom_find(hs, b->remote_domid);
     struct hvp_bound mine, theirs;
@@ -312,7 +312,7 @@ void hv_xen_ep_event(struct loop *loop, int fd, unsigned ev, void *opaque)
 {
     struct hv_dom *d = opaque;
     struct hv_ep *ep = &d->xen_ep;
-    struct hvs *hs = d->hs;
+    struct hyp *hs = d->hs;
     uint64_t cnt;
     unsigned i, w;
 

@@ -173,7 +173,7 @@ int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m,
     return 0;
 }
 
-static void hv_gmap_release(struct hvs *hs, struct hv_gmap *gm)
+static void hv_gmap_release(struct hyp *hs, struct hv_gmap *gm)
 {
     struct hv_dom *d = hv_dom_find(hs, gm->domid);
     uint32_t i;
@@ -206,7 +206,7 @@ int hv_h_gnt_unmap(struct hv_conn *c, const struct hvp_msg *m,
     return -ENOENT;
 }
 
-void hv_gnttab_conn_gone(struct hvs *hs, struct hv_conn *c)
+void hv_gnttab_conn_gone(struct hyp *hs, struct hv_conn *c)
 {
     while (c->gmaps) {
         struct hv_gmap *gm = c->gmaps;

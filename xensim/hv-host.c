@@ -67,7 +67,7 @@ static const struct hv_cmd hv_cmds[HVP_TYPE_MAX] = {
     [HVP_DM_DIRTY] = { hv_h_dm_dirty, HVF_PRIV },
 };
 
-uint32_t hv_new_id(struct hvs *hs)
+uint32_t hv_new_id(struct hyp *hs)
 {
     return ++hs->next_id;
 }
@@ -80,7 +80,7 @@ bool hv_may_control(const struct hv_conn *c, uint32_t domid)
     return c->restrict_to < 0 || c->restrict_to == (int64_t)domid;
 }
 
-int hv_ep_init(struct hvs *hs, struct hv_ep *ep, uint32_t domid,
+int hv_ep_init(struct hyp *hs, struct hv_ep *ep, uint32_t domid,
                struct hv_conn *conn)
 {
     memset(ep, 0, sizeof(*ep));
@@ -169,8 +169,8 @@ int hv_send(struct hv_conn *c, uint16_t type, uint32_t seq, int status,
     if (sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         int e = errno;
 
-        hv_conn_kill(c, e == EAGAIN ? "not reading its socket"
-                                    : "send failed");
+        /* a peer that hung up is no news; one that stopped reading is */
+        hv_conn_kill(c, e == EAGAIN ? "not reading its socket" : NULL);
         return -e;
     }
     if (seq == 0 && c->status) {
@@ -200,7 +200,7 @@ static void hv_conn_free(void *opaque)
 
 void hv_conn_kill(struct hv_conn *c, const char *why)
 {
-    struct hvs *hs = c->hs;
+    struct hyp *hs = c->hs;
     struct hv_conn **pp;
 
     if (c->dead) {
@@ -361,12 +361,43 @@ static void hv_conn_event(struct loop *loop, int fd, unsigned events,
     }
 }
 
+static int hv_conn_new(struct hyp *hs, int fd, uint32_t domid, bool priv)
+{
+    struct hv_conn *c = calloc(1, sizeof(*c));
+
+    if (!c || hv_ep_init(hs, &c->ep, domid, c) < 0) {
+        free(c);
+        return -ENOMEM;
+    }
+    c->hs = hs;
+    c->fd = fd;
+    c->domid = domid;
+    c->priv = priv;
+    c->restrict_to = -1;
+    c->status_fd = -1;
+    if (loop_fd_add(hs->loop, fd, LOOP_READ, hv_conn_event, c) < 0) {
+        hv_ep_fini(&c->ep);
+        free(c);
+        return -ENOMEM;
+    }
+    c->next = hs->conns;
+    hs->conns = c;
+    return 0;
+}
+
+int hvsvc_adopt(struct hyp *hs, int fd, uint32_t domid, bool priv)
+{
+    if (!priv && !hv_dom_find(hs, domid)) {
+        return -ESRCH;
+    }
+    return hv_conn_new(hs, fd, domid, priv);
+}
+
 static void hv_accept(struct loop *loop, int lfd, unsigned events,
                       void *opaque)
 {
-    struct hvs *hs = opaque;
+    struct hyp *hs = opaque;
     struct hv_dom *d;
-    struct hv_conn *c;
     uint32_t domid = 0;
     int fd;
 
@@ -380,58 +411,51 @@ static void hv_accept(struct loop *loop, int lfd, unsigned events,
     if (fd < 0) {
         return;
     }
-    c = calloc(1, sizeof(*c));
-    if (!c || hv_ep_init(hs, &c->ep, domid, c) < 0) {
-        free(c);
+    if (hv_conn_new(hs, fd, domid, lfd == hs->lsock) < 0) {
         close(fd);
-        return;
     }
-    c->hs = hs;
-    c->fd = fd;
-    c->domid = domid;
-    c->priv = lfd == hs->lsock;
-    c->restrict_to = -1;
-    c->status_fd = -1;
-    if (loop_fd_add(hs->loop, fd, LOOP_READ, hv_conn_event, c) < 0) {
-        hv_ep_fini(&c->ep);
-        close(fd);
-        free(c);
-        return;
-    }
-    c->next = hs->conns;
-    hs->conns = c;
 }
 
-static int hv_listen_at(struct hvs *hs, const char *path)
+/* Binds under a temporary name and renames once listening, so the
+ * socket appears only when connects succeed. */
+static int hv_listen_at(struct hyp *hs, const char *path)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
+    int fd, e;
 
-    if (strlen(path) >= sizeof(sa.sun_path)) {
+    if (strlen(path) + 4 >= sizeof(sa.sun_path)) {
         return -ENAMETOOLONG;
     }
-    strcpy(sa.sun_path, path);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", path);
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -errno;
     }
-    unlink(path);
+    unlink(sa.sun_path);
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(fd, 64) < 0 ||
-        loop_fd_add(hs->loop, fd, LOOP_READ, hv_accept, hs) < 0) {
-        int e = errno ? errno : EIO;
-
+        listen(fd, 64) < 0 || rename(sa.sun_path, path) < 0) {
+        e = errno;
+        unlink(sa.sun_path);
         close(fd);
         return -e;
+    }
+    e = loop_fd_add(hs->loop, fd, LOOP_READ, hv_accept, hs);
+    if (e < 0) {
+        unlink(path);
+        close(fd);
+        return e;
     }
     return fd;
 }
 
-int hv_guest_listen(struct hvs *hs, struct hv_dom *d)
+int hv_guest_listen(struct hyp *hs, struct hv_dom *d)
 {
     char path[4096];
     int fd;
 
+    if (!hs->dir) {
+        return 0; /* socketless (fuzzing): clients come via hvsvc_adopt */
+    }
     snprintf(path, sizeof(path), "%s/domains", hs->dir);
     mkdir(path, 0755);
     snprintf(path, sizeof(path), "%s/domains/%u", hs->dir, d->domid);
@@ -445,7 +469,7 @@ int hv_guest_listen(struct hvs *hs, struct hv_dom *d)
     return 0;
 }
 
-void hv_guest_unlisten(struct hvs *hs, struct hv_dom *d)
+void hv_guest_unlisten(struct hyp *hs, struct hv_dom *d)
 {
     char path[4096];
     struct hv_conn *c, *next;
@@ -468,9 +492,9 @@ void hv_guest_unlisten(struct hvs *hs, struct hv_dom *d)
     }
 }
 
-struct hvs *hvsvc_start(struct loop *loop, const char *dir)
+struct hyp *hvsvc_start(struct loop *loop, const char *dir)
 {
-    struct hvs *hs = calloc(1, sizeof(*hs));
+    struct hyp *hs = calloc(1, sizeof(*hs));
     char path[4096];
     int rc;
 
@@ -478,16 +502,19 @@ struct hvs *hvsvc_start(struct loop *loop, const char *dir)
         return NULL;
     }
     hs->loop = loop;
-    hs->dir = strdup(dir);
+    hs->dir = dir ? strdup(dir) : NULL;
     hs->next_domid = 1;
     hs->lsock = -1;
     hs->reply = malloc(sizeof(*hs->reply));
-    if (!hs->dir || !hs->reply || (rc = hv_dom_init0(hs)) < 0) {
+    if ((dir && !hs->dir) || !hs->reply || (rc = hv_dom_init0(hs)) < 0) {
         free(hs->reply);
         free(hs->dir);
         free(hs);
         errno = ENOMEM;
         return NULL;
+    }
+    if (!dir) {
+        return hs;
     }
     snprintf(path, sizeof(path), "%s/hv.sock", dir);
     rc = hv_listen_at(hs, path);
@@ -503,14 +530,17 @@ struct hvs *hvsvc_start(struct loop *loop, const char *dir)
     return hs;
 }
 
-void hvsvc_on_death(struct hvs *hs, void (*fn)(void *opaque, uint32_t domid),
-                    void *opaque)
+void hvsvc_set_hooks(struct hyp *hs, const struct hvsvc_hooks *hooks)
 {
-    hs->on_death = fn;
-    hs->on_death_opaque = opaque;
+    hs->hooks = *hooks;
 }
 
-void hvsvc_stop(struct hvs *hs)
+bool hvsvc_domain_exists(void *opaque, uint32_t domid)
+{
+    return hv_dom_find(opaque, domid) != NULL;
+}
+
+void hvsvc_stop(struct hyp *hs)
 {
     char path[4096];
 

@@ -5,7 +5,7 @@
  * memory, device-model ops), hv-evtchn.c, hv-gnttab.c and hv-ioreq.c.
  * Not for use outside xensim/hv-*.c.
  *
- * Theory of operation: one struct hvs per process owns a list of
+ * Theory of operation: one struct hyp per process owns a list of
  * domains and a list of connections.  Domain 0 (the control domain)
  * exists from the start, without memory.  Each connection has an
  * identity (its domain, privileged or not, an optional restriction)
@@ -25,9 +25,10 @@
 #include <stdint.h>
 
 #include "xensim/hvproto.h"
+#include "xensim/hvsvc.h"
 
 struct loop;
-struct hvs;
+struct hyp;
 struct hv_conn;
 
 struct hv_page {
@@ -83,7 +84,7 @@ struct hv_vcpu {
 
 struct hv_dom {
     struct hv_dom *next;
-    struct hvs *hs;
+    struct hyp *hs;
     uint32_t domid;
     uint32_t type;
     uint32_t vcpus;
@@ -127,7 +128,7 @@ struct hv_gmap {
 
 struct hv_conn {
     struct hv_conn *next;
-    struct hvs *hs;
+    struct hyp *hs;
     int fd;
     bool dead;
     bool hello;
@@ -141,7 +142,7 @@ struct hv_conn {
     uint32_t next_handle;
 };
 
-struct hvs {
+struct hyp {
     struct loop *loop;
     char *dir;
     int lsock;
@@ -149,8 +150,7 @@ struct hvs {
     struct hv_conn *conns;
     uint32_t next_id;         /* endpoint and page ids */
     uint32_t next_domid;
-    void (*on_death)(void *opaque, uint32_t domid);
-    void *on_death_opaque;
+    struct hvsvc_hooks hooks;
     struct hv_reply *reply;   /* scratch for the message being handled */
 };
 
@@ -174,39 +174,39 @@ void hv_conn_kill(struct hv_conn *c, const char *why);
 int hv_reply_put(struct hv_reply *r, const void *p, uint32_t n);
 void hv_reply_fd(struct hv_reply *r, int fd);
 bool hv_may_control(const struct hv_conn *c, uint32_t domid);
-uint32_t hv_new_id(struct hvs *hs);
-int hv_ep_init(struct hvs *hs, struct hv_ep *ep, uint32_t domid,
+uint32_t hv_new_id(struct hyp *hs);
+int hv_ep_init(struct hyp *hs, struct hv_ep *ep, uint32_t domid,
                struct hv_conn *conn);
 void hv_ep_fini(struct hv_ep *ep);
-int hv_guest_listen(struct hvs *hs, struct hv_dom *d);
-void hv_guest_unlisten(struct hvs *hs, struct hv_dom *d);
+int hv_guest_listen(struct hyp *hs, struct hv_dom *d);
+void hv_guest_unlisten(struct hyp *hs, struct hv_dom *d);
 
 /* hv-dom.c */
-struct hv_dom *hv_dom_find(struct hvs *hs, uint32_t domid);
-int hv_dom_init0(struct hvs *hs);
-void hv_dom_free_all(struct hvs *hs);
+struct hv_dom *hv_dom_find(struct hyp *hs, uint32_t domid);
+int hv_dom_init0(struct hyp *hs);
+void hv_dom_free_all(struct hyp *hs);
 hv_handler_fn hv_h_dom_create, hv_h_dom_op, hv_h_dom_info, hv_h_dom_list,
     hv_h_mem_fd, hv_h_dm_irq, hv_h_dm_modmem, hv_h_dm_state, hv_h_dm_dirty;
 
 /* hv-evtchn.c */
 int hv_port_alloc(struct hv_dom *d, uint32_t remote, struct hv_ep *owner);
-void hv_port_close(struct hvs *hs, struct hv_dom *d, uint32_t port);
-void hv_evtchn_raise(struct hvs *hs, struct hv_dom *d, uint32_t port);
-void hv_evtchn_conn_gone(struct hvs *hs, struct hv_conn *c);
-void hv_evtchn_dom_gone(struct hvs *hs, struct hv_dom *d);
+void hv_port_close(struct hyp *hs, struct hv_dom *d, uint32_t port);
+void hv_evtchn_raise(struct hyp *hs, struct hv_dom *d, uint32_t port);
+void hv_evtchn_conn_gone(struct hyp *hs, struct hv_conn *c);
+void hv_evtchn_dom_gone(struct hyp *hs, struct hv_dom *d);
 void hv_xen_ep_event(struct loop *loop, int fd, unsigned ev, void *opaque);
 hv_handler_fn hv_h_evt_alloc, hv_h_evt_bind, hv_h_evt_close,
     hv_h_evt_notify;
 
 /* hv-gnttab.c */
-void hv_gnttab_conn_gone(struct hvs *hs, struct hv_conn *c);
+void hv_gnttab_conn_gone(struct hyp *hs, struct hv_conn *c);
 hv_handler_fn hv_h_gnt_map, hv_h_gnt_unmap, hv_h_gnt_copy;
 
 /* hv-ioreq.c */
-void hv_ioreq_port_event(struct hvs *hs, struct hv_dom *d, uint32_t port);
-void hv_ioreq_conn_gone(struct hvs *hs, struct hv_conn *c);
-void hv_ioreq_dom_gone(struct hvs *hs, struct hv_dom *d);
-void hv_ioreq_unpaused(struct hvs *hs, struct hv_dom *d);
+void hv_ioreq_port_event(struct hyp *hs, struct hv_dom *d, uint32_t port);
+void hv_ioreq_conn_gone(struct hyp *hs, struct hv_conn *c);
+void hv_ioreq_dom_gone(struct hyp *hs, struct hv_dom *d);
+void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d);
 hv_handler_fn hv_h_ios_create, hv_h_ios_info, hv_h_ios_state,
     hv_h_ios_range, hv_h_ios_destroy, hv_h_vcpu_io;
 

@@ -88,7 +88,7 @@ static uint64_t hv_ones(uint32_t size)
     return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-static void hv_ios_free(struct hvs *hs, struct hv_dom *d, unsigned slot)
+static void hv_ios_free(struct hyp *hs, struct hv_dom *d, unsigned slot)
 {
     struct hv_ios *s = d->ios[slot];
     uint32_t v;
@@ -340,7 +340,7 @@ static struct hv_ios *hv_select(struct hv_dom *d, struct hvp_vcpu_io *io)
     return hv_route(d, io->type, lo, hi);
 }
 
-static bool hv_buf_write(struct hvs *hs, struct hv_dom *d, struct hv_ios *s,
+static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
                          const struct hvp_vcpu_io *io)
 {
     buffered_iopage_t *bp = (buffered_iopage_t *)s->pages;
@@ -388,7 +388,7 @@ static bool hv_buf_write(struct hvs *hs, struct hv_dom *d, struct hv_ios *s,
     return true;
 }
 
-static void hv_vcpu_dispatch(struct hvs *hs, struct hv_dom *d, uint32_t v)
+static void hv_vcpu_dispatch(struct hyp *hs, struct hv_dom *d, uint32_t v)
 {
     struct hv_vcpu *vc = &d->vcpu[v];
     struct hvp_vcpu_io *io = &vc->req;
@@ -481,7 +481,7 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
     return 0;
 }
 
-void hv_ioreq_port_event(struct hvs *hs, struct hv_dom *d, uint32_t port)
+void hv_ioreq_port_event(struct hyp *hs, struct hv_dom *d, uint32_t port)
 {
     unsigned i;
     uint32_t v;
@@ -508,7 +508,7 @@ void hv_ioreq_port_event(struct hvs *hs, struct hv_dom *d, uint32_t port)
     }
 }
 
-void hv_ioreq_unpaused(struct hvs *hs, struct hv_dom *d)
+void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d)
 {
     uint32_t v;
 
@@ -526,7 +526,7 @@ void hv_ioreq_unpaused(struct hvs *hs, struct hv_dom *d)
     }
 }
 
-void hv_ioreq_conn_gone(struct hvs *hs, struct hv_conn *c)
+void hv_ioreq_conn_gone(struct hyp *hs, struct hv_conn *c)
 {
     struct hv_dom *d;
     unsigned i;
@@ -546,7 +546,7 @@ void hv_ioreq_conn_gone(struct hvs *hs, struct hv_conn *c)
     }
 }
 
-void hv_ioreq_dom_gone(struct hvs *hs, struct hv_dom *d)
+void hv_ioreq_dom_gone(struct hyp *hs, struct hv_dom *d)
 {
     unsigned i;
     uint32_t v;

@@ -44,6 +44,7 @@
 /* The services of the host, in start order (see simhost.h). */
 static const struct simhost_service services[] = {
     {"xenstored", xenstored_start, xenstored_stop},
+    {"hyp", hyp_start, hyp_stop},
 };
 
 #define NSERVICES (sizeof(services) / sizeof(services[0]))

@@ -38,4 +38,8 @@ struct simhost_service {
 int xenstored_start(struct simhost *h);
 void xenstored_stop(struct simhost *h);
 
+/* The hypervisor services (xensim/hv-service.c, xensim/hvsvc.h). */
+int hyp_start(struct simhost *h);
+void hyp_stop(struct simhost *h);
+
 #endif

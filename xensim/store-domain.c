@@ -356,7 +356,9 @@ int store_node_read(struct store *st, const char *path, char **value)
     if (*value == NULL) {
         return -ENOMEM;
     }
-    memcpy(*value, n->data, n->datalen);
+    if (n->datalen) {
+        memcpy(*value, n->data, n->datalen);
+    }
     (*value)[n->datalen] = '\0';
     return 0;
 }

@@ -142,7 +142,9 @@ int op_directory_part(struct store *st, struct sconn *c, char *body,
         return -ENOMEM;
     }
     memcpy(out, gen, genlen);
-    memcpy(out + genlen, n->children + off, plen);
+    if (plen) {
+        memcpy(out + genlen, n->children + off, plen);
+    }
     if (off + plen == n->childlen) {
         out[genlen + plen] = '\0';
         plen++;
@@ -367,7 +369,9 @@ static int ops_rm_sub(struct store *st, struct sconn *c, const char *root,
     if (kids == NULL) {
         return -ENOMEM;
     }
-    memcpy(kids, n->children, n->childlen);
+    if (n->childlen) {
+        memcpy(kids, n->children, n->childlen);
+    }
     kids[n->childlen] = '\0';
     while (off < n->childlen && rc == 0) {
         const char *k = kids + off;

@@ -55,6 +55,9 @@ struct machine_config {
     bool xen_platform;              /* the platform device at 00:02.0 */
     unsigned pci_nirq;              /* 128 under Xen, 4 on plain pc */
     bool kbd_extended_state;        /* false for xenfv (3.1 compat) */
+    /* "PCIHost" (the 0xcf8 register) is saved from QEMU 4.0 on only:
+     * pc-i440fx-3.1 sets x-config-reg-migration-enabled=off. */
+    bool pcihost_migration;
 };
 
 /* The xenfv defaults: one serial port, Xen platform, 128 bus irqs. */

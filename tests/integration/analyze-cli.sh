@@ -60,11 +60,23 @@ for f in "$vec"/qemu-7.2/neg/*.bin; do
 done
 
 "$tool" "$vec/qemu-7.2/pc-serial.bin" >/dev/null 2>"$tmp/err"
-[ $? -eq 1 ] && grep -q "no layout for section 'timer'" "$tmp/err"
+[ $? -eq 1 ] && grep -q "no layout for section 'cpu_common'" "$tmp/err"
 t $? "footerless walk without a layout refused: $(cat "$tmp/err")"
 
 "$tool" --json "$vec/xendm-made/serial-div6-full.bin" >"$tmp/full.json"
 t $? "a full stream decodes on its own VMDESCRIPTION"
+
+"$tool" --layouts "$ref" --modelled "$ref" --convert \
+    "$vec/qemu-7.2/pc-serial-xenlike.bin" "$tmp/conv.bin" >"$tmp/report" &&
+    cmp -s "$vec/qemu-7.2/pc-serial-xenlike.bin" "$tmp/conv.bin" &&
+    [ "$(grep -c '^keep ' "$tmp/report")" -eq 30 ]
+t $? "--convert with every section modelled keeps the stream as it is"
+"$tool" --layouts "$ref" --convert "$vec/qemu-7.2/pc-serial-xenlike.bin" \
+    "$tmp/conv2.bin" >"$tmp/report" 2>"$tmp/err"
+[ $? -eq 1 ] && [ ! -e "$tmp/conv2.bin" ] &&
+    grep -q "^drop 0x000008 'timer' instance 0: " "$tmp/report" &&
+    grep -q "refusing to convert: offset 0x00096d: section 'PCIHost'" "$tmp/err"
+t $? "--convert refuses what it may not drop, writes nothing: $(cat "$tmp/err")"
 
 "$tool" >/dev/null 2>&1
 [ $? -eq 2 ]

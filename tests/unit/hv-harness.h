@@ -14,7 +14,10 @@ struct hv_harness {
     pid_t pid;
 };
 
-/* 0, or -errno; dir gets a fresh mktemp directory serving hv.sock. */
+/*
+ * 0, or -errno; dir gets a fresh mktemp directory serving hv.sock.
+ * With XENSIM_TEST_DIR set, uses that running xensim host instead.
+ */
 int harness_start(struct hv_harness *h);
 /* Stops the child (SIGTERM), reaps it, removes the directory. */
 int harness_stop(struct hv_harness *h);

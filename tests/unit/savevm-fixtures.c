@@ -225,37 +225,112 @@ static int fix_add(struct fixture *f, const char *idstr, int instance,
     return fix_add_raw(f, idstr, instance, version, len);
 }
 
-int fix_build(struct fixture *f, const char *dump_txt)
-{
-    FILE *fp = fopen(dump_txt, "r");
-    char line[1024], idstr[256];
-    unsigned id, next = 0, idlen;
-    int instance, version, rc = 0;
-    size_t len;
+/*
+ * The sections of pc-serial.bin (QEMU 7.2, -M pc, one isa-serial) as
+ * its pc-serial.dump.txt lists them: id, idstr, instance, version and
+ * body length.  pc-serial-xenlike.bin has the same minus globalstate.
+ */
+const struct fix_section fix_pc_serial[] = {
+    { 0, "timer", 0, 2, 24 },
+    { 4, "cpu_common", 0, 1, 8 },
+    { 5, "cpu", 0, 12, 1851 },
+    { 6, "kvm-tpr-opt", 0, 1, 144 },
+    { 7, "apic", 0, 3, 181 },
+    { 8, "fw_cfg", 0, 2, 74 },
+    { 9, "PCIHost", 0, 1, 4 },
+    { 10, "PCIBUS", 0, 1, 20 },
+    { 11, "0000:00:00.0/I440FX", 0, 3, 277 },
+    { 12, "dma", 0, 1, 75 },
+    { 13, "dma", 1, 1, 75 },
+    { 14, "0000:00:01.0/PIIX3", 0, 3, 292 },
+    { 15, "i8259", 0, 1, 16 },
+    { 16, "i8259", 1, 1, 16 },
+    { 17, "ioapic", 0, 3, 206 },
+    { 18, "hpet", 0, 2, 151 },
+    { 19, "mc146818rtc", 0, 3, 245 },
+    { 20, "i8254", 0, 3, 108 },
+    { 21, "pcspk", 0, 1, 2 },
+    { 22, "fdc", 0, 2, 593 },
+    { 23, "ps2kbd", 0, 3, 284 },
+    { 24, "ps2mouse", 0, 2, 291 },
+    { 25, "pckbd", 0, 3, 40 },
+    { 26, "vmmouse", 0, 0, 4105 },
+    { 27, "port92", 0, 1, 1 },
+    { 28, "0000:00:01.1/ide", 0, 3, 430 },
+    { 29, "i2c_bus", 0, 1, 1 },
+    { 30, "0000:00:01.3/piix4_pm", 0, 3, 2432 },
+    { 39, "serial", 0, 3, 11 },
+    { 40, "acpi_build", 0, 1, 1 },
+    { 41, "globalstate", 0, 1, 104 },
+    { 0, NULL, 0, 0, 0 },
+};
 
+static void fix_init(struct fixture *f)
+{
     memset(f, 0, sizeof(*f));
-    if (fp == NULL) {
-        return -errno;
-    }
     f->sv = savevm_new();
     f->timers.cpu_ticks_offset = 0x1111;
     f->timers.cpu_clock_offset = 0x2222;
     memset(&f->serial, 0x5a, sizeof(f->serial));
+}
+
+static int fix_add_section(struct fixture *f, const struct fix_section *s,
+                           unsigned *next)
+{
+    int rc = 0;
+
+    while (rc >= 0 && *next < s->id) {
+        rc = fix_add_gap(f, (*next)++);
+    }
+    if (rc >= 0) {
+        rc = fix_add(f, s->idstr, s->instance, s->version, s->len);
+        *next = s->id + 1;
+    }
+    return rc;
+}
+
+int fix_build_table(struct fixture *f, const struct fix_section *table,
+                    bool globalstate)
+{
+    unsigned next = 0;
+    int rc = 0;
+
+    fix_init(f);
+    if (f->sv == NULL) {
+        return -ENOMEM;
+    }
+    for (; rc >= 0 && table->idstr != NULL; table++) {
+        if (!globalstate && strcmp(table->idstr, "globalstate") == 0) {
+            continue;
+        }
+        rc = fix_add_section(f, table, &next);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int fix_build(struct fixture *f, const char *dump_txt)
+{
+    FILE *fp = fopen(dump_txt, "r");
+    char line[1024], idstr[256];
+    struct fix_section s = { .idstr = idstr };
+    unsigned next = 0, idlen;
+    int rc = 0;
+
+    fix_init(f);
+    if (fp == NULL || f->sv == NULL) {
+        if (fp != NULL) {
+            fclose(fp);
+        }
+        return -ENOENT;
+    }
     while (rc >= 0 && fgets(line, sizeof(line), fp) != NULL) {
         const char *p = strstr(line, "FULL (0x04) ");
 
-        if (p == NULL ||
+        if (p != NULL &&
             sscanf(p, "FULL (0x04) section_id=%u idstr_len=%u idstr='%255[^']'"
-                      " instance_id=%d version_id=%d data=%zu", &id, &idlen,
-                   idstr, &instance, &version, &len) != 6) {
-            continue;
-        }
-        while (rc >= 0 && next < id) {
-            rc = fix_add_gap(f, next++);
-        }
-        if (rc >= 0) {
-            rc = fix_add(f, idstr, instance, version, len);
-            next = id + 1;
+                      " instance_id=%d version_id=%d data=%zu", &s.id, &idlen,
+                   idstr, &s.instance, &s.version, &s.len) == 6) {
+            rc = fix_add_section(f, &s, &next);
         }
     }
     fclose(fp);

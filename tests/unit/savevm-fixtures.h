@@ -20,6 +20,7 @@
 #ifndef XENDM_TEST_SAVEVM_FIXTURES_H
 #define XENDM_TEST_SAVEVM_FIXTURES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,17 @@ struct fixture {
 
 extern const struct vmstate_desc fix_serial_vmsd;
 
+struct fix_section {
+    unsigned id;
+    const char *idstr;
+    int instance;
+    int version;
+    size_t len;
+};
+
+/* pc-serial.bin's sections (NULL-idstr terminated). */
+extern const struct fix_section fix_pc_serial[];
+
 /* Path of a file under tests/vectors/qemu-7.2 (static buffer). */
 const char *fix_vector(const char *name);
 
@@ -71,6 +83,13 @@ uint8_t *fix_read_file(const char *path, size_t *len);
  */
 int fix_build(struct fixture *f, const char *dump_txt);
 void fix_free(struct fixture *f);
+
+/*
+ * The same from a built-in table (no files: for the fuzzer and the
+ * benchmark); `globalstate` false gives pc-serial-xenlike.bin's set.
+ */
+int fix_build_table(struct fixture *f, const struct fix_section *table,
+                    bool globalstate);
 
 /* Concatenation of every registered state, for byte-identity checks. */
 uint8_t *fix_snapshot(const struct fixture *f, size_t *len);

@@ -587,6 +587,13 @@ static void test_desc_check(void)
            "subsection not named after its parent refused");
     is_int(vmstate_desc_check(&t_badver, 8), -EINVAL,
            "minimum above version refused");
+    is_int(vmstate_desc_extent(&t_all_vmsd),
+           offsetof(struct t_all, gated) + 1,
+           "extent: end of the furthest field");
+    is_int(vmstate_desc_extent(&t_a_vmsd), offsetof(struct t_sub, z) + 1,
+           "extent covers subsection fields");
+    is_int(vmstate_desc_extent(&t_badsub_parent), 0,
+           "extent of a bad table is 0");
 }
 
 int main(void)
