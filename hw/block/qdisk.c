@@ -270,8 +270,11 @@ static int qdisk_connect_queue(struct qdisk *qd, uint32_t i, uint32_t order,
         .proto = proto,
         .sring = q->ring,
         .sring_bytes = (size_t)q->ring_pages * 4096,
-        .use_copy = g->ops->copy_supported(g->ctx),
+        /* Persistent mappings cost no hypercall per request (Linux
+         * blkback's choice); grant copy otherwise, mapping as a fallback. */
+        .use_copy = !persistent && g->ops->copy_supported(g->ctx),
         .persistent = persistent,
+        .copy_fallback = g->ops->copy_supported(g->ctx),
         .notify = qdisk_notify,
         .opaque = q,
         .name = name,

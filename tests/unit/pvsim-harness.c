@@ -259,8 +259,12 @@ int disk_wait(struct env *e, struct disk *d, unsigned n,
             st[got++] = s;
         }
         if (got < n) {
-            int p = hvc_evtchn_wait(e->guest, 10);
+            int p = hvc_evtchn_wait(e->guest, 100);
 
+            /* wait hands back a pending port, masked: unmask it too. */
+            if (p >= 0) {
+                hvc_evtchn_unmask(e->guest, (uint32_t)p);
+            }
             while ((p = hvc_evtchn_pending(e->guest)) >= 0) {
                 hvc_evtchn_unmask(e->guest, (uint32_t)p);
             }
