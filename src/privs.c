@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -62,6 +63,16 @@ int privs_resolve(struct xendm *x, char *err, size_t errlen)
 
 static int privs_chroot(const char *dir, char *err, size_t errlen)
 {
+    /*
+     * libxenstore cancels its reader thread in xs_close(), and glibc
+     * loads libgcc_s lazily for pthread_cancel: inside an empty chroot
+     * that load fails and glibc aborts the process at exit.  Load it
+     * now, while the host's libraries are reachable, and keep it.
+     */
+    if (dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE) == NULL) {
+        log_warnx("chroot: cannot preload libgcc_s.so.1 (%s); exit may "
+                  "abort inside the chroot", dlerror());
+    }
     if (chroot(dir) < 0) {
         snprintf(err, errlen, "chroot %s: %s", dir, strerror(errno));
         return -errno;

@@ -136,12 +136,12 @@ static int load_layouts(struct layout_set *set, char **files, size_t n)
         free(buf);
     }
 #ifdef ANALYZE_HAVE_TABLE
-    for (i = 0; vmsd_table[i].type != NULL; i++) {
-        if (layout_set_add_vmsd(set, vmsd_table[i].vmsd, "xendm built-in",
+    for (i = 0; vmsd_table[i] != NULL; i++) {
+        if (layout_set_add_vmsd(set, vmsd_table[i], "xendm built-in",
                                 err, sizeof(err)) < 0) {
             /* One bad description must not hide every other layout. */
             fprintf(stderr, "xendm-analyze: warning: skipping the built-in "
-                    "description of %s: %s\n", vmsd_table[i].type, err);
+                    "description of %s: %s\n", vmsd_table[i]->name, err);
         }
     }
 #endif

@@ -263,8 +263,13 @@ static int hv_h_restrict(struct hv_conn *c, const struct hvp_msg *m,
     if (c->restrict_to >= 0 && c->restrict_to != b->domid) {
         return -EPERM;
     }
-    if (!hv_dom_find(c->hs, b->domid) || b->domid == 0) {
-        return -ESRCH;
+    /*
+     * Like Xen's restrict ioctls, this does not require the domain to
+     * exist yet: libxl may start the device model before the domain's
+     * devices exist, and a restricted handle simply sees nothing else.
+     */
+    if (b->domid == 0 || b->domid >= 0x7ff0) {
+        return -EINVAL;
     }
     c->restrict_to = b->domid;
     return 0;

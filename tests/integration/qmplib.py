@@ -254,6 +254,10 @@ class Xenstored:
         return self.path is not None
 
     def env(self):
+        # xensim also serves the hypervisor (event channels, grants) that
+        # the xenpv/xenfv machines open; the oracle serves xenstore only.
+        if self.kind == "xensim":
+            return {"XENSTORED_PATH": self.path, "XENSIM_DIR": self.dir}
         return {"XENSTORED_PATH": self.path}
 
     def run(self, *args):
