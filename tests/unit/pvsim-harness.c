@@ -73,7 +73,7 @@ static int run(const char *const argv[])
 int env_start(struct env *e)
 {
     const char *bd = getenv("top_builddir");
-    char sock[400], qmp[400], dom[16];
+    char sock[400], qmp[400], chan[400], dom[16];
     struct hvc_domain_config cfg = {.type = HVC_DOM_PV, .vcpus = 1,
                                     .mem_kib = e->mem_kib ? e->mem_kib
                                                           : 16384};
@@ -112,6 +112,9 @@ int env_start(struct env *e)
     snprintf(qmp, sizeof(qmp),
              "socket,id=libxl-cmd,path=%s/qmp-libxl,server=on,wait=off",
              e->h.dir);
+    snprintf(chan, sizeof(chan),
+             "socket,id=libxl-channel1,path=%s/chan1,server=on,wait=off",
+             e->h.dir);
     e->dm = fork();
     if (e->dm == 0) {
         char log[400];
@@ -125,7 +128,8 @@ int env_start(struct env *e)
         execl(e->xendm, e->xendm, "-xen-domid", dom, "-no-shutdown",
               "-chardev", qmp, "-mon", "chardev=libxl-cmd,mode=control",
               "-nodefaults", "-no-user-config", "-xen-attach", "-name",
-              "pv1", "-vnc", "none", "-display", "none", "-machine", "xenpv",
+              "pv1", "-chardev", chan, "-vnc", "none", "-display", "none",
+              "-machine", "xenpv",
               "-m", "16", (char *)NULL);
         _exit(127);
     }

@@ -4,7 +4,8 @@
  * for the PV integration test and the qdisk bench: xensim's hypervisor
  * services (hv-harness.c) and its xenstored (`xensim start`) in a
  * mktemp dir, a PV domain, xendm started with libxl's argv, and a
- * blkfront played by the caller through xensim's guest connection
+ * (with -chardev socket,id=libxl-channel1 at DIR/chan1 for a PV console
+ * channel) blkfront played by the caller through xensim's guest connection
  * (its memory, grant table and event channels) and libxenstore.
  */
 #ifndef XENDM_PVSIM_HARNESS_H

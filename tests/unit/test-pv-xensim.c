@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -166,6 +167,115 @@ static void hostile(struct env *e, struct disk *bad, struct disk *good)
        " keeps serving");
 }
 
+/* A PV console channel (type ioemu) on -chardev socket libxl-channel1. */
+static void console_channel(struct env *e)
+{
+    char fe[96], be[96], p[160], v[16];
+    uint32_t gfn = 200, ref = 600, prod;
+    uint8_t *pg = gpage(e, gfn);
+    int port, fd;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    char buf[64];
+    size_t got = 0;
+
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/console/1", e->domid);
+    snprintf(be, sizeof(be), "/local/domain/0/backend/console/%u/1",
+             e->domid);
+    snprintf(v, sizeof(v), "%u", e->domid);
+    put(e, "%s/type", "ioemu", fe);
+    put(e, "%s/name", "channel1", fe);
+    put(e, "%s/state", "1", fe);
+    put(e, "%s/frontend", fe, be);
+    put(e, "%s/frontend-id", v, be);
+    put(e, "%s/protocol", "vt100", be);
+    put(e, "%s/output", "chardev:libxl-channel1", be);
+    put(e, "%s/online", "1", be);
+    put(e, "%s/state", "1", be);
+    snprintf(p, sizeof(p), "%s/state", be);
+    ok(wait_key(e, p, "2", 3000), "console channel: backend InitWait");
+    memset(pg, 0, 4096);
+    hvc_grant_access(e->guest, ref, 0, gfn, false);
+    port = hvc_evtchn_alloc_unbound(e->guest, 0);
+    snprintf(v, sizeof(v), "%u", ref);
+    put(e, "%s/ring-ref", v, fe);
+    snprintf(v, sizeof(v), "%d", port);
+    put(e, "%s/port", v, fe);
+    put(e, "%s/state", "4", fe);
+    ok(wait_key(e, p, "4", 3000), "console channel: Connected");
+
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    memcpy(a.sun_path, e->h.dir, strlen(e->h.dir));
+    memcpy(a.sun_path + strlen(e->h.dir), "/chan1", 7);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        ok(0, "console channel: connect to the chardev socket");
+        return;
+    }
+    msleep(100); /* let xendm accept the client */
+    memcpy(pg + 1024, "hello", 5);
+    prod = 5;
+    __atomic_store_n((uint32_t *)(pg + 3084), prod, __ATOMIC_RELEASE);
+    hvc_evtchn_notify(e->guest, (uint32_t)port);
+    {
+        struct timeval tv = {3, 0};
+
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    }
+    while (got < 5) {
+        ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    ok(got == 5 && memcmp(buf, "hello", 5) == 0,
+       "console channel: guest output comes out of the chardev socket");
+    if (write(fd, "typed", 5) != 5) {
+        ok(0, "console channel: write to the socket");
+    } else {
+        uint32_t in_prod = 0;
+
+        for (int i = 0; i < 300 && in_prod < 5; i++) {
+            msleep(10);
+            in_prod = __atomic_load_n((uint32_t *)(pg + 3076),
+                                      __ATOMIC_ACQUIRE);
+        }
+        ok(in_prod == 5 && memcmp(pg, "typed", 5) == 0,
+           "console channel: socket input reaches the guest's ring");
+    }
+    close(fd);
+}
+
+/* vkbd connects (input comes from VNC, which is not there yet). */
+static void vkbd_connect(struct env *e)
+{
+    char fe[96], be[96], p[160], v[16];
+    uint32_t gfn = 201, ref = 601;
+    int port;
+
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/vkbd/0", e->domid);
+    snprintf(be, sizeof(be), "/local/domain/0/backend/vkbd/%u/0", e->domid);
+    snprintf(v, sizeof(v), "%u", e->domid);
+    put(e, "%s/state", "1", fe);
+    put(e, "%s/frontend", fe, be);
+    put(e, "%s/frontend-id", v, be);
+    put(e, "%s/online", "1", be);
+    put(e, "%s/state", "1", be);
+    snprintf(p, sizeof(p), "%s/feature-abs-pointer", be);
+    ok(wait_key(e, p, "1", 3000), "vkbd: feature-abs-pointer written");
+    memset(gpage(e, gfn), 0, 4096);
+    hvc_grant_access(e->guest, ref, 0, gfn, false);
+    port = hvc_evtchn_alloc_unbound(e->guest, 0);
+    snprintf(v, sizeof(v), "%u", ref);
+    put(e, "%s/page-gref", v, fe);
+    snprintf(v, sizeof(v), "%d", port);
+    put(e, "%s/event-channel", v, fe);
+    put(e, "%s/request-abs-pointer", "1", fe);
+    put(e, "%s/state", "4", fe);
+    snprintf(p, sizeof(p), "%s/state", be);
+    ok(wait_key(e, p, "4", 3000), "vkbd: Connected");
+}
+
 static bool qmp_blockstats(struct env *e, uint64_t *wr_ops)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -292,6 +402,8 @@ int main(void)
                  "/local/domain/0/backend/qdisk/%u/51728/state", e.domid);
         ok(wait_key(&e, path, "6", 3000), "online=0: disk 2 removed");
     }
+    console_channel(&e);
+    vkbd_connect(&e);
     printf("# xendm VmRSS while serving: %ld KiB\n", env_dm_rss_kb(&e));
     ok(kill(e.dm, 0) == 0, "xendm still alive at the end");
     env_stop(&e);
