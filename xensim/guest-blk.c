@@ -203,7 +203,7 @@ static int setup_ring(struct blk *b)
         } else {
             rc = fe_write(b, t, "ring-page-order", b->ring_order);
             for (i = 0; rc == 0 && i < npages; i++) {
-                char key[16];
+                char key[24];
                 snprintf(key, sizeof(key), "ring-ref%u", i);
                 rc = fe_write(b, t, key, refs[i]);
             }
