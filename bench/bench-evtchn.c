@@ -144,7 +144,7 @@ static void dm_main(uint32_t d, int ready)
     char err[256];
     struct hv *hv = hv_open(err, sizeof(err));
     shared_iopage_t *iop;
-    void *ip, *bp;
+    void *ip = NULL, *bp = NULL;
     uint32_t bufport;
     uint16_t id;
     int port, rc;

@@ -203,7 +203,7 @@ static int setup_ring(struct blk *b)
         } else {
             rc = fe_write(b, t, "ring-page-order", b->ring_order);
             for (i = 0; rc == 0 && i < npages; i++) {
-                char key[24];
+                char key[32];
                 snprintf(key, sizeof(key), "ring-ref%u", i);
                 rc = fe_write(b, t, key, refs[i]);
             }
@@ -460,7 +460,8 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
     int i;
 
     *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1 };
-    for (i = 0; i < argc; i++) {
+    /* Options come in pairs: NAME VALUE. */
+    for (i = 0; i < argc; i += 2) {
         uint64_t v;
         if (i + 1 >= argc || parse_size(argv[i + 1], &v) < 0) {
             return -EINVAL;
@@ -482,7 +483,6 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
         } else {
             return -EINVAL;
         }
-        i++;
     }
     if (o->io < 4096 || o->io % 4096 != 0 ||
         o->io / 4096 > BLK_MAX_SEGS || o->align < 512 ||
