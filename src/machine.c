@@ -2,9 +2,10 @@
 /*
  * The machines xendm knows, in one table indexed by -machine kind.
  * `none` is libxl's probe machine: QMP only, no Xen.  `xenpv` serves
- * PV backends and has no emulated devices (hw/pv/pv-machine.c).  `xenfv` and `pc,accel=xen`
- * are the HVM machine, which the HVM area provides; until it is
- * linked they are refused at start-up instead of pretending.
+ * PV backends and has no emulated devices; the PV area extends its
+ * ops (backend_types, prepare/start/exit).  `xenfv` and `pc,accel=xen`
+ * are the HVM machine (hw/emu/hvm-machine.c): the emulated PC behind
+ * an ioreq server, plus the same PV backends.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "hw/block/qdisk.h"
+#include "hw/emu/hvm-machine.h"
 #include "hw/pv/pv-machine.h"
 #include "xendm.h"
 
@@ -44,13 +46,6 @@ int machine_check_no_devices(struct xendm *x, char *why, size_t whylen)
         return -EINVAL;
     }
     return 0;
-}
-
-static int machine_hvm_missing(struct xendm *x, char *why, size_t whylen)
-{
-    snprintf(why, whylen, "-machine %s: the HVM machine is not built into "
-             "this xendm", x->machine->name);
-    return -ENOTSUP;
 }
 
 static const char *const machine_no_backends[] = {NULL};
@@ -86,15 +81,23 @@ static const struct machine_ops machine_xenpv_ops = {
 static const struct machine_ops machine_xenfv_ops = {
     .name = "xenfv",
     .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,
-    .check = machine_hvm_missing,
-    .backend_types = machine_no_backends,
+    .check = hvmachine_check,
+    .prepare = hvmachine_prepare,
+    .restrict_handles = hvmachine_restrict,
+    .start = hvmachine_start,
+    .exit = hvmachine_exit,
+    .backend_types = pv_backend_types,
 };
 
 static const struct machine_ops machine_pc_ops = {
     .name = "pc",
     .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,
-    .check = machine_hvm_missing,
-    .backend_types = machine_no_backends,
+    .check = hvmachine_check,
+    .prepare = hvmachine_prepare,
+    .restrict_handles = hvmachine_restrict,
+    .start = hvmachine_start,
+    .exit = hvmachine_exit,
+    .backend_types = pv_backend_types,
 };
 
 static const struct machine_ops *const machine_table[] = {

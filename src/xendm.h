@@ -194,6 +194,7 @@ struct xendm {
     struct xendm_opts opts;
     const struct machine_ops *machine;
     void *machine_priv;
+    void *hvm_priv;           /* the emulated PC (hw/emu/hvm-machine.c) */
 
     struct runstate rs;
 
