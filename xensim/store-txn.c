@@ -199,8 +199,7 @@ static int txn_check(struct store *st, struct sconn *c, struct stxn *t)
 }
 
 /* Applies one modified node; the caller has checked for conflicts. */
-static void txn_apply_one(struct store *st, struct sconn *c,
-                          struct taccess *a)
+static void txn_apply_one(struct store *st, struct sconn *c, struct taccess *a)
 {
     if (a->copy != NULL) {
         struct snode *n = a->copy;

@@ -124,17 +124,24 @@ int main(void)
     ok(st != NULL, "store_new serves in a fresh directory");
     fd = client(dir);
 
-    is_int(store_node_write(st, "/local/domain/3/name", "three"), 0, "store_node_write");
-    is_int(store_node_read(st, "/local/domain/3/name", &v), 0, "store_node_read");
+    is_int(store_node_write(st, "/local/domain/3/name", "three"), 0,
+           "store_node_write");
+    is_int(store_node_read(st, "/local/domain/3/name", &v), 0,
+           "store_node_read");
     ok(v != NULL && strcmp(v, "three") == 0, "store_node_read gives the value");
     free(v);
-    is_int(store_node_write(st, "bad//path", "x"), -EINVAL, "store_node_write: bad path");
+    is_int(store_node_write(st, "bad//path", "x"), -EINVAL,
+           "store_node_write: bad path");
 
     REQ(fd, XS_WATCH, "@releaseDomain\0rel", &r);
     is_int(r.type, XS_WATCH, "watch @releaseDomain");
     next_msg(fd, &r, 1000);
     is_int(r.type, XS_WATCH_EVENT, "its initial event");
-    REQ(fd, XS_INTRODUCE, "3\0" "0\0" "1", &r);
+    REQ(fd, XS_INTRODUCE,
+        "3\0"
+        "0\0"
+        "1",
+        &r);
     ok(r.type == XS_INTRODUCE, "introduce 3");
     snprintf(sock, sizeof(sock), "%s/domains/3/xenstored.sock", dir);
     ok(access(sock, F_OK) == 0, "guest socket made");
@@ -169,7 +176,11 @@ int main(void)
        "but its nodes go");
 
     store_set_exists_hook(st, only_three, &asked);
-    REQ(fd, XS_INTRODUCE, "4\0" "0\0" "1", &r);
+    REQ(fd, XS_INTRODUCE,
+        "4\0"
+        "0\0"
+        "1",
+        &r);
     ok(r.type == XS_ERROR && strcmp(r.body, "EINVAL") == 0,
        "exists hook: introducing a domain that does not exist: EINVAL");
     REQ(fd, XS_SET_PERMS, "/local/domain\0n4", &r);
