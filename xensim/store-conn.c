@@ -163,7 +163,7 @@ int conn_queue(struct sconn *c, struct outmsg *m)
     *c->out_tail = m;
     c->out_tail = &m->next;
     c->out_bytes += m->len;
-    if (c->out_bytes > CONN_OUT_MAX) {
+    if (c->out_bytes > (c->dom ? CONN_OUT_MAX_GUEST : CONN_OUT_MAX)) {
         log_warnx("xenstored: dom%u does not read its replies; dropping "
                   "the connection",
                   c->id);
@@ -288,11 +288,26 @@ static int conn_listen(struct loop *loop, const char *path, loop_fd_fn *fn,
     return fd;
 }
 
+static unsigned conn_count(struct store *st, const struct sdomain *d)
+{
+    const struct sconn *c;
+    unsigned n = 0;
+
+    for (c = st->conns; c != NULL; c = c->next) {
+        n += c->dom == d && !c->dead;
+    }
+    return n;
+}
+
 static void conn_accept(struct store *st, int lfd, struct sdomain *d)
 {
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
     if (fd < 0) {
+        return;
+    }
+    if (d != NULL && conn_count(st, d) >= CONN_MAX_PER_DOMAIN) {
+        close(fd);
         return;
     }
     if (conn_new(st, fd, d) == NULL) {

@@ -46,6 +46,14 @@ struct loop;
 #define QUOTA_REQ_OUTSTANDING     20
 /* Ours: a connection that lets this much output pile up is dropped. */
 #define CONN_OUT_MAX (8u << 20)
+/* Guests: Xen's hard memory quota per domain (2.5 MiB) per connection. */
+#define CONN_OUT_MAX_GUEST (5u << 19)
+/*
+ * Ours: connections to one guest socket.  Xen has one ring per domain;
+ * the transaction quota is counted over all of a domain's connections
+ * so extra connections do not multiply it.
+ */
+#define CONN_MAX_PER_DOMAIN 64
 
 struct sperm {
     uint32_t id;
