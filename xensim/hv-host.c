@@ -184,10 +184,8 @@ int hv_send(struct hv_conn *c, uint16_t type, uint32_t seq, int status,
     return 0;
 }
 
-static void hv_conn_free(void *opaque)
+static void hv_conn_free(struct hv_conn *c)
 {
-    struct hv_conn *c = opaque;
-
     hv_ep_fini(&c->ep);
     if (c->status) {
         munmap(c->status, HVP_PAGE);
@@ -224,9 +222,8 @@ void hv_conn_kill(struct hv_conn *c, const char *why)
             break;
         }
     }
-    if (loop_defer(hs->loop, hv_conn_free, c) < 0) {
-        /* leak rather than free memory a caller may still hold */
-        log_warnx("hv: could not defer a connection's release");
+    if (c != hs->current) {
+        hv_conn_free(c); /* else hv_conn_event frees it when done */
     }
 }
 
@@ -314,10 +311,8 @@ static bool hv_conn_dispatch(struct hv_conn *c, const uint8_t *buf, size_t len)
     return !c->dead;
 }
 
-static void hv_conn_event(struct loop *loop, int fd, unsigned events,
-                          void *opaque)
+static void hv_conn_read(struct hv_conn *c, int fd)
 {
-    struct hv_conn *c = opaque;
     uint64_t abuf[HVP_MAX_MSG / 8 + 1];
     char cbuf[CMSG_SPACE(sizeof(int) * HVP_MAX_FDS)];
     int budget = 64;
@@ -363,6 +358,24 @@ static void hv_conn_event(struct loop *loop, int fd, unsigned events,
         if (!hv_conn_dispatch(c, (const uint8_t *)abuf, (size_t)n)) {
             return;
         }
+    }
+}
+
+/*
+ * A connection killed while its own message is being handled is freed
+ * here, once nothing on the stack uses it; others are freed at once.
+ */
+static void hv_conn_event(struct loop *loop, int fd, unsigned events,
+                          void *opaque)
+{
+    struct hv_conn *c = opaque;
+    struct hyp *hs = c->hs;
+
+    hs->current = c;
+    hv_conn_read(c, fd);
+    hs->current = NULL;
+    if (c->dead) {
+        hv_conn_free(c);
     }
 }
 
@@ -562,8 +575,6 @@ void hvsvc_stop(struct hyp *hs)
         snprintf(path, sizeof(path), "%s/hv.sock", hs->dir);
         unlink(path);
     }
-    /* deferred connection frees run from the loop; let them */
-    loop_run_once(hs->loop, 0);
     free(hs->reply);
     free(hs->dir);
     free(hs);

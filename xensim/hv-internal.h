@@ -163,6 +163,7 @@ struct hyp {
     struct hvsvc_hooks hooks;
     struct hv_reply *reply;  /* scratch for the message being handled */
     struct ratelimit log_rl; /* client-triggered messages */
+    struct hv_conn *current; /* whose message is being handled */
 };
 
 /* A reply under construction: body bytes and fds to attach. */

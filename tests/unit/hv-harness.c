@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +35,7 @@ static void harness_child(const char *dir)
     struct loop *loop = loop_new();
     struct hyp *hs;
 
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
     signal(SIGTERM, harness_on_term);
     log_init("xensim-hv", LOG_LEVEL_WARN);
     hs = loop ? hvsvc_start(loop, dir) : NULL;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,16 +103,30 @@ static uint64_t dm_access(struct dm *dm, uint8_t type, uint64_t addr,
     return dm_read(mem, len, off, size);
 }
 
+/*
+ * As QEMU's handle_buffered_iopage: both pointers are read afresh on
+ * every slot (one 64-bit load), since the hypervisor renormalises them
+ * (both minus 511) while we drain; the read pointer only ever moves by
+ * an atomic add.
+ */
 static void dm_drain_buffered(struct dm *dm)
 {
-    uint32_t rd = dm->bp->read_pointer;
-    uint32_t wr = __atomic_load_n(&dm->bp->write_pointer, __ATOMIC_ACQUIRE);
+    uint64_t *ptrs = (uint64_t *)(void *)dm->bp;
 
-    while (rd != wr) {
-        buf_ioreq_t *s = &dm->bp->buf_ioreq[rd % IOREQ_BUFFER_SLOT_NUM];
-        uint32_t size = 1u << s->size, qw = size == 8 ? 2 : 1;
-        uint64_t data = s->data;
+    for (;;) {
+        uint64_t both = __atomic_load_n(ptrs, __ATOMIC_ACQUIRE);
+        uint32_t rd = (uint32_t)both, wr = (uint32_t)(both >> 32);
+        buf_ioreq_t *s;
+        uint32_t size, qw;
+        uint64_t data;
 
+        if (rd == wr) {
+            return;
+        }
+        s = &dm->bp->buf_ioreq[rd % IOREQ_BUFFER_SLOT_NUM];
+        size = 1u << s->size;
+        qw = size == 8 ? 2 : 1;
+        data = s->data;
         if (qw == 2) {
             data |=
                 (uint64_t)dm->bp->buf_ioreq[(rd + 1) % IOREQ_BUFFER_SLOT_NUM]
@@ -120,9 +135,7 @@ static void dm_drain_buffered(struct dm *dm)
         }
         dm_access(dm, s->type, s->addr, size, IOREQ_WRITE, data);
         dm->buf_slots += qw;
-        rd += qw;
         __atomic_fetch_add(&dm->bp->read_pointer, qw, __ATOMIC_RELEASE);
-        wr = __atomic_load_n(&dm->bp->write_pointer, __ATOMIC_ACQUIRE);
     }
 }
 
@@ -244,6 +257,7 @@ static pid_t dm_start(uint32_t domid, uint32_t vcpus)
     }
     pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(p[0]);
         dm_main(domid, vcpus, p[1]);
     }
@@ -513,6 +527,7 @@ int main(void)
     pid_t dm = -1;
 
     signal(SIGPIPE, SIG_IGN);
+    alarm(300); /* a hang fails the test instead of stalling the suite */
     if (!ok(harness_start(&H) == 0, "service starts")) {
         return tap_done();
     }
