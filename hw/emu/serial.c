@@ -418,6 +418,7 @@ void serial_init(struct serial *s, void (*set_irq)(void *, int),
                  int64_t (*now)(void *), void *opaque)
 {
     memset(s, 0, sizeof(*s));
+    s->st.realized = 1;
     s->baudbase = 115200;
     s->set_irq = set_irq;
     s->now = now;
