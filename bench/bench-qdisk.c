@@ -7,12 +7,18 @@
  * by a host loop over the same I/O engine at the same queue depth.
  * Prints ops/s for both and their ratio, plus the peak RSS.
  *
- * Usage: bench-qdisk FILE [SECONDS_PER_SIDE_PER_CASE [odirect]]
+ * Usage: bench-qdisk FILE [SECONDS_PER_SIDE_PER_CASE
+ *                           [odirect|xensim|xensim-odirect]]
+ * xensim mode (FILE unused): the real xendm binary serves the ring on a
+ * private xensim host, this program is the guest's blkfront (its own
+ * memory, grants and event channels); the direct side runs in this
+ * process on the same image file.
  * What it does not measure: Xen's grant-copy hypercall and event
  * channel latency (the test grant provider copies with memcpy), so
  * the ratio is the overhead of our own code, not of a real guest.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,8 @@
 #include "hw/block/blkback.h"
 #include "src/loop.h"
 #include "tests/unit/blk-harness.h"
+#include "tests/unit/pvsim-harness.h"
+#include "xensim/hvclient.h"
 
 #define FILE_BYTES (256ull << 20)
 #define MAXQD 32
@@ -55,7 +63,50 @@ struct bench {
     uint8_t *dbuf[MAXQD];
     struct ioeng_req dreq[MAXQD];
     const struct bcase *c;
+    /* xensim mode: xendm serves the ring, we are the guest. */
+    struct env *sim;
+    struct disk *sd;
+    unsigned outstanding;
 };
+
+/* Guest page idx (0 = ring) and its grant reference. */
+static uint8_t *bpage(struct bench *b, uint32_t idx)
+{
+    return b->sim ? gpage(b->sim, RING_GFN + idx) : fguest_page(&b->g, idx);
+}
+
+static uint32_t bref(struct bench *b, uint32_t idx)
+{
+    return b->sim ? idx + 1 : idx;
+}
+
+static void fe_kick(struct bench *b)
+{
+    fring_push(&b->f);
+    if (b->sim) {
+        hvc_evtchn_notify(b->sim->guest, b->sd->port);
+    } else {
+        blkback_queue_kick(b->q);
+    }
+}
+
+static void fe_wait(struct bench *b)
+{
+    int p;
+
+    if (!b->sim) {
+        loop_run_once(b->loop, 100);
+        return;
+    }
+    /* wait hands back a pending port (masked): unmask it too. */
+    p = hvc_evtchn_wait(b->sim->guest, 100);
+    if (p >= 0) {
+        hvc_evtchn_unmask(b->sim->guest, (uint32_t)p);
+    }
+    while ((p = hvc_evtchn_pending(b->sim->guest)) >= 0) {
+        hvc_evtchn_unmask(b->sim->guest, (uint32_t)p);
+    }
+}
 
 static uint64_t next_off(struct bench *b)
 {
@@ -83,15 +134,18 @@ static void fe_issue(struct bench *b, unsigned slot)
     struct blkif_seg segs[MAXSEG];
     uint8_t op = b->c->write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
 
+    uint32_t ind = bref(b, base);
+
     for (uint32_t i = 0; i < nseg; i++) {
-        segs[i] = (struct blkif_seg){base + 1 + i, 0, 7};
+        segs[i] = (struct blkif_seg){bref(b, base + 1 + i), 0, 7};
     }
     if (nseg <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
         fring_put_rw(&b->f, op, slot, sector, (uint8_t)nseg, segs);
     } else {
-        fring_fill_indirect(fguest_page(&b->g, base), segs, nseg);
-        fring_put_indirect(&b->f, op, slot, sector, (uint16_t)nseg, &base, 1);
+        fring_fill_indirect(bpage(b, base), segs, nseg);
+        fring_put_indirect(&b->f, op, slot, sector, (uint16_t)nseg, &ind, 1);
     }
+    b->outstanding++;
 }
 
 static double run_backend(struct bench *b, double secs)
@@ -102,34 +156,35 @@ static double run_backend(struct bench *b, double secs)
     int16_t st;
 
     b->done = 0;
+    b->outstanding = 0;
     for (unsigned s = 0; s < b->c->qd; s++) {
         fe_issue(b, s);
     }
-    fring_push(&b->f);
-    blkback_queue_kick(b->q);
+    fe_kick(b);
     while (loop_now_ns() < end) {
         bool more = false;
 
-        loop_run_once(b->loop, 100);
+        fe_wait(b);
         while (fring_get_rsp(&b->f, &id, &op, &st) == 1) {
             if (st != BLKIF_RSP_OKAY) {
                 fprintf(stderr, "request failed: %d\n", st);
                 exit(1);
             }
             b->done++;
+            b->outstanding--;
             fe_issue(b, (unsigned)id);
             more = true;
         }
         if (more) {
-            fring_push(&b->f);
-            blkback_queue_kick(b->q);
+            fe_kick(b);
         }
     }
     /* Drain what is still in flight before the next case. */
-    while (blkback_queue_inflight(b->q) > 0) {
-        loop_run_once(b->loop, 100);
-    }
-    while (fring_get_rsp(&b->f, &id, &op, &st) == 1) {
+    for (int spins = 0; b->outstanding > 0 && spins < 10000; spins++) {
+        fe_wait(b);
+        while (fring_get_rsp(&b->f, &id, &op, &st) == 1) {
+            b->outstanding--;
+        }
     }
     return (double)b->done / ((double)(loop_now_ns() - t0) / 1e9);
 }
@@ -217,7 +272,9 @@ int main(int argc, char **argv)
     struct bench b;
     double secs = argc > 2 ? atof(argv[2]) : 1.0;
     uint8_t *fill;
-    const char *cache = "writeback";
+    const char *cache = "writeback", *mode, *path = argv[1];
+    const char *backend = "in-process request path (memcpy grant copy)";
+    bool odirect;
 
     if (argc < 2) {
         fprintf(stderr, "usage: %s FILE [SECONDS]\n", argv[0]);
@@ -226,10 +283,43 @@ int main(int argc, char **argv)
     memset(&b, 0, sizeof(b));
     b.seed = 42;
     b.loop = loop_new();
-    if (fguest_init(&b.g, 1 + MAXQD * (1 + MAXSEG)) < 0) {
+    mode = argc > 3 ? argv[3] : "";
+    odirect = strstr(mode, "odirect") != NULL;
+    if (strncmp(mode, "xensim", 6) == 0) {
+        static struct env env;
+        static struct disk d;
+        char key[160];
+        int rc;
+
+        env.mem_kib = 64 * 1024;
+        rc = env_start(&env);
+        if (rc < 0) {
+            printf("xensim not available (%s): skipped\n", strerror(-rc));
+            env_stop(&env);
+            return rc == -ENOENT ? 0 : 1;
+        }
+        b.sim = &env;
+        b.sd = &d;
+        snprintf(key, sizeof(key), "/local/domain/0/device-model/%u/state",
+                 env.domid);
+        if (!wait_key(&env, key, "running", 10000)) {
+            env_stop(&env);
+            return 1;
+        }
+        snprintf(key, sizeof(key),
+                 "/local/domain/0/backend/qdisk/%u/51712/direct-io-safe",
+                 env.domid);
+        if (odirect) {
+            put(&env, "%s", "1", key);
+        }
+        disk_add(&env, &d, 51712, RING_GFN, FILE_BYTES, MAXQD * (1 + MAXSEG));
+        path = d.img;
+        backend = "xendm serving the ring on xensim (grant copy through"
+                  " xensim's hypervisor, event channels)";
+    } else if (fguest_init(&b.g, 1 + MAXQD * (1 + MAXSEG)) < 0) {
         return 1;
     }
-    b.disk.fd = open(argv[1], O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    b.disk.fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     fill = malloc(1 << 20);
     memset(fill, 0x5a, 1 << 20);
     for (uint64_t off = 0; b.disk.fd >= 0 && off < FILE_BYTES;
@@ -239,11 +329,19 @@ int main(int argc, char **argv)
         }
     }
     free(fill);
-    if (argc > 3 && strcmp(argv[3], "odirect") == 0) {
-        int fd = open(argv[1], O_RDWR | O_DIRECT | O_CLOEXEC);
+    if (b.sim && !disk_connect(b.sim, b.sd)) {
+        fprintf(stderr, "xendm did not connect the disk\n");
+        env_stop(b.sim);
+        return 1;
+    }
+    if (b.sim) {
+        b.f = b.sd->f;
+    }
+    if (odirect) {
+        int fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
 
         if (fd < 0) {
-            printf("O_DIRECT not supported on %s: skipped\n", argv[1]);
+            printf("O_DIRECT not supported on %s: skipped\n", path);
             return 0;
         }
         fdatasync(b.disk.fd);
@@ -263,8 +361,10 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    fring_init(&b.f, BLKIF_PROTO_X86_64, fguest_page(&b.g, 0), 4096);
-    b.q = blkback_queue_new(&(struct blkback_queue_cfg){
+    if (!b.sim) {
+        fring_init(&b.f, BLKIF_PROTO_X86_64, fguest_page(&b.g, 0), 4096);
+    }
+    b.q = b.sim ? NULL : blkback_queue_new(&(struct blkback_queue_cfg){
         .disk = &b.disk,
         .grants = &b.g.grants,
         .domid = 1,
@@ -274,9 +374,10 @@ int main(int argc, char **argv)
         .use_copy = true,
         .name = "bench",
     });
-    if (b.disk.eng == NULL || b.q == NULL) {
+    if (b.disk.eng == NULL || (b.q == NULL && b.sim == NULL)) {
         return 1;
     }
+    printf("backend: %s\n", backend);
     printf("engine: %s, cache: %s, file: %llu MiB, %.1f s per side per case"
            " (median of 5 alternating runs)\n",
            ioeng_name(b.disk.eng), cache, (unsigned long long)(FILE_BYTES >> 20),
@@ -301,12 +402,17 @@ int main(int argc, char **argv)
                di[REPS / 2], di[REPS / 2] > 0 ? be[REPS / 2] / di[REPS / 2]
                                               : 0);
     }
-    printf("peak RSS of the whole bench process (guest memory included):"
-           " %ld KiB\n", peak_rss_kb());
+    if (b.sim) {
+        printf("xendm VmRSS while serving: %ld KiB\n", env_dm_rss_kb(b.sim));
+        env_stop(b.sim);
+    } else {
+        printf("peak RSS of the whole bench process (guest memory"
+               " included): %ld KiB\n", peak_rss_kb());
+        fguest_fini(&b.g);
+    }
     blkback_queue_free(b.q);
     ioeng_free(b.disk.eng);
     close(b.disk.fd);
-    fguest_fini(&b.g);
     loop_free(b.loop);
     return 0;
 }

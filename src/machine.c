@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/block/qdisk.h"
 #include "hw/emu/hvm-machine.h"
 #include "hw/pv/pv-machine.h"
 #include "xendm.h"
@@ -55,6 +56,16 @@ static const struct machine_ops machine_none_ops = {
     .backend_types = machine_no_backends,
 };
 
+static struct json *machine_pv_query_block(struct xendm *x, bool stats)
+{
+    struct xenbus *bus = pvmachine_bus(x);
+
+    if (bus == NULL) {
+        return NULL;
+    }
+    return stats ? qdisk_query_blockstats(bus) : qdisk_query_block(bus);
+}
+
 static const struct machine_ops machine_xenpv_ops = {
     .name = "xenpv",
     .flags = MACHINE_NEEDS_XEN,
@@ -63,6 +74,7 @@ static const struct machine_ops machine_xenpv_ops = {
     .restrict_handles = pvmachine_restrict,
     .start = pvmachine_start,
     .exit = pvmachine_exit,
+    .query_block = machine_pv_query_block,
     .backend_types = pv_backend_types,
 };
 

@@ -269,28 +269,13 @@ static int data_copy(struct blkback_queue *q, struct blkback_io *io,
     return 0;
 }
 
-static int data_map(struct blkback_queue *q, struct blkback_io *io,
-                    bool to_guest)
+/* Copies between the bounce buffer and pages already in q->pages. */
+static void data_memcpy(struct blkback_queue *q, struct blkback_io *io,
+                        bool to_guest)
 {
-    const struct pv_grants *g = q->cfg.grants;
     const struct blkif_req *req = &io->req;
-    uint8_t *base = NULL;
     size_t pos = 0;
 
-    if (!q->cfg.persistent || !pg_map_all(q, req)) {
-        for (uint16_t i = 0; i < req->nr_segments; i++) {
-            q->refs[i] = req->seg[i].gref;
-        }
-        base = g->ops->map(g->ctx, q->cfg.domid, req->nr_segments, q->refs,
-                           to_guest ? HV_PROT_READ | HV_PROT_WRITE
-                                    : HV_PROT_READ);
-        if (base == NULL) {
-            return -EFAULT;
-        }
-        for (uint16_t i = 0; i < req->nr_segments; i++) {
-            q->pages[i] = base + (size_t)i * BB_PAGE;
-        }
-    }
     for (uint16_t i = 0; i < req->nr_segments; i++) {
         const struct blkif_seg *bs = &req->seg[i];
         size_t off = (size_t)bs->first_sect << BLKIF_SECTOR_SHIFT;
@@ -304,17 +289,47 @@ static int data_map(struct blkback_queue *q, struct blkback_io *io,
         }
         pos += len;
     }
-    if (base != NULL) {
-        g->ops->unmap(g->ctx, base, req->nr_segments);
+}
+
+/* A temporary mapping of every segment, used once. */
+static int data_map_once(struct blkback_queue *q, struct blkback_io *io,
+                         bool to_guest)
+{
+    const struct pv_grants *g = q->cfg.grants;
+    const struct blkif_req *req = &io->req;
+    uint8_t *base;
+
+    for (uint16_t i = 0; i < req->nr_segments; i++) {
+        q->refs[i] = req->seg[i].gref;
     }
+    base = g->ops->map(g->ctx, q->cfg.domid, req->nr_segments, q->refs,
+                       to_guest ? HV_PROT_READ | HV_PROT_WRITE
+                                : HV_PROT_READ);
+    if (base == NULL) {
+        return -EFAULT;
+    }
+    for (uint16_t i = 0; i < req->nr_segments; i++) {
+        q->pages[i] = base + (size_t)i * BB_PAGE;
+    }
+    data_memcpy(q, io, to_guest);
+    g->ops->unmap(g->ctx, base, req->nr_segments);
     return 0;
 }
 
 static int data_move(struct blkback_queue *q, struct blkback_io *io,
                      bool to_guest)
 {
-    return q->cfg.use_copy ? data_copy(q, io, to_guest)
-                           : data_map(q, io, to_guest);
+    if (q->cfg.use_copy) {
+        return data_copy(q, io, to_guest);
+    }
+    if (q->cfg.persistent && pg_map_all(q, &io->req)) {
+        data_memcpy(q, io, to_guest);
+        return 0;
+    }
+    if (q->cfg.copy_fallback) {
+        return data_copy(q, io, to_guest);
+    }
+    return data_map_once(q, io, to_guest);
 }
 
 static int fetch_indirect(struct blkback_queue *q, struct blkif_req *req)

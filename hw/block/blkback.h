@@ -49,6 +49,7 @@ struct blkback_queue_cfg {
     size_t sring_bytes;
     bool use_copy;           /* grant copy; else mapping */
     bool persistent;         /* keep mappings (mapping mode only) */
+    bool copy_fallback;      /* grant copy what does not fit persistently */
     blkback_notify_fn *notify;
     void *opaque;
     const char *name;        /* "dom/dev/queue" for logs */

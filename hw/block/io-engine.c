@@ -472,6 +472,9 @@ void ioeng_free(struct ioeng *e)
 
 int ioeng_submit(struct ioeng *e, struct ioeng_req *req)
 {
+    if (e == NULL) {
+        return -ENODEV;
+    }
     if (e->freeing || req->done == NULL) {
         return -EINVAL;
     }

@@ -45,8 +45,22 @@ struct qdisk_queue {
     int port;
 };
 
+/*
+ * A queue disconnected while requests were still in flight: it keeps
+ * its ring mapped until they complete, apart from the live queue slot,
+ * so a frontend that reconnects at once gets fresh queues.
+ */
+struct qdisk_draining {
+    struct qdisk *qd;
+    struct blkback_queue *bq;
+    void *ring;
+    uint32_t ring_pages;
+    struct qdisk_draining *next;
+};
+
 struct qdisk {
     struct xenbus_dev *dev;
+    struct qdisk_draining *draining;
     struct blkback_disk disk;
     char *path;
     char *vdev;
@@ -270,8 +284,11 @@ static int qdisk_connect_queue(struct qdisk *qd, uint32_t i, uint32_t order,
         .proto = proto,
         .sring = q->ring,
         .sring_bytes = (size_t)q->ring_pages * 4096,
-        .use_copy = g->ops->copy_supported(g->ctx),
+        /* Persistent mappings cost no hypercall per request (Linux
+         * blkback's choice); grant copy otherwise, mapping as a fallback. */
+        .use_copy = !persistent && g->ops->copy_supported(g->ctx),
         .persistent = persistent,
+        .copy_fallback = g->ops->copy_supported(g->ctx),
         .notify = qdisk_notify,
         .opaque = q,
         .name = name,
@@ -331,15 +348,58 @@ static void qdisk_queue_release(struct qdisk_queue *q)
     }
 }
 
-static void qdisk_queue_closed(void *opaque)
+static void qdisk_drained_free(struct qdisk_draining *dq)
 {
-    qdisk_queue_release(opaque);
+    struct pv_grants *g = xenbus_grants(dq->qd->dev);
+    struct qdisk_draining **pp;
+
+    for (pp = &dq->qd->draining; *pp; pp = &(*pp)->next) {
+        if (*pp == dq) {
+            *pp = dq->next;
+            break;
+        }
+    }
+    blkback_queue_free(dq->bq);
+    g->ops->unmap(g->ctx, dq->ring, dq->ring_pages);
+    free(dq);
+}
+
+static void qdisk_queue_drained(void *opaque)
+{
+    qdisk_drained_free(opaque);
+}
+
+/* Stops a queue; frees it now or when its last request completes. */
+static void qdisk_queue_stop(struct qdisk *qd, struct qdisk_queue *q)
+{
+    struct qdisk_draining *dq;
+
+    if (q->bq == NULL || blkback_queue_inflight(q->bq) == 0 ||
+        (dq = calloc(1, sizeof(*dq))) == NULL) {
+        /* Nothing in flight (or no memory: the engine is then drained
+         * synchronously by qdisk_free before anything is unmapped). */
+        if (q->bq && blkback_queue_inflight(q->bq) > 0) {
+            ioeng_free(qd->disk.eng);
+            qd->disk.eng = ioeng_new(xenbus_loop(qd->dev), IOENG_AUTO, 128);
+        }
+        qdisk_queue_release(q);
+        return;
+    }
+    *dq = (struct qdisk_draining){qd, q->bq, q->ring, q->ring_pages,
+                                  qd->draining};
+    qd->draining = dq;
+    q->bq = NULL;
+    q->ring = NULL;
+    blkback_queue_close(dq->bq, qdisk_queue_drained, dq);
 }
 
 static void qdisk_disconnect(struct xenbus_dev *dev)
 {
     struct qdisk *qd = xenbus_priv(dev);
 
+    if (qd == NULL) {
+        return;
+    }
     for (uint32_t i = 0; i < qd->nqueues; i++) {
         struct qdisk_queue *q = &qd->queues[i];
 
@@ -347,12 +407,11 @@ static void qdisk_disconnect(struct xenbus_dev *dev)
             xenbus_unbind(dev, (uint32_t)q->port);
             q->port = -1;
         }
-        if (q->bq) {
-            blkback_queue_close(q->bq, qdisk_queue_closed, q);
-        } else if (q->ring) {
-            qdisk_queue_release(q);
+        if (q->bq || q->ring) {
+            qdisk_queue_stop(qd, q);
         }
     }
+    qd->nqueues = 0;
 }
 
 static void qdisk_free(struct xenbus_dev *dev)
@@ -362,8 +421,13 @@ static void qdisk_free(struct xenbus_dev *dev)
     if (qd == NULL) {
         return;
     }
-    /* Waits for I/O still in flight (their callbacks are dropped). */
+    /* Waits for I/O still in flight (their callbacks are dropped),
+     * then nothing refers to the rings any more. */
     ioeng_free(qd->disk.eng);
+    qd->disk.eng = NULL;
+    while (qd->draining) {
+        qdisk_drained_free(qd->draining);
+    }
     for (uint32_t i = 0; i < qd->nqueues; i++) {
         if (qd->queues[i].bq || qd->queues[i].ring) {
             qdisk_queue_release(&qd->queues[i]);

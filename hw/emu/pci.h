@@ -119,7 +119,8 @@ struct pci_host_state {
 /*
  * State structs keep what is not on the wire before the saved fields:
  * other users of a description (the analyzer, the stream tests) size
- * their copies by the description's extent.
+ * their copies by the description's extent, and loads decode into
+ * shadows of that span.
  */
 struct pci_bus_state {
     int32_t nirq_cfg;       /* not saved: this machine's count, 0 = any */

@@ -88,7 +88,7 @@ struct xenbus_cfg {
     uint32_t be_domid;       /* our domain, 0 for dom0 */
     const struct xenbus_type *types;
     size_t ntypes;
-    /* Event-channel allowance per port per 100 ms (0: 1000). */
+    /* Event-channel allowance per port per 10 ms (0: 1000). */
     uint32_t evtchn_allowance;
     /* Passed through to types (console: struct pv_env, hw/pv/console.h). */
     void *env;

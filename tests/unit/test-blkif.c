@@ -45,6 +45,9 @@ static uint32_t rnd(struct tctx *t)
     return t->seed >> 8;
 }
 
+static int setup_fb(struct tctx *t, enum ioeng_kind kind, enum blkif_proto p,
+                    bool copy, bool persistent, bool ro, bool fallback);
+
 static void on_notify(void *opaque)
 {
     struct tctx *t = opaque;
@@ -54,6 +57,12 @@ static void on_notify(void *opaque)
 
 static int setup(struct tctx *t, enum ioeng_kind kind, enum blkif_proto p,
                  bool copy, bool persistent, bool ro)
+{
+    return setup_fb(t, kind, p, copy, persistent, ro, false);
+}
+
+static int setup_fb(struct tctx *t, enum ioeng_kind kind, enum blkif_proto p,
+                    bool copy, bool persistent, bool ro, bool fallback)
 {
     char dir[] = "/tmp/xendm-blkif-XXXXXX";
     struct blkback_queue_cfg cfg;
@@ -92,6 +101,7 @@ static int setup(struct tctx *t, enum ioeng_kind kind, enum blkif_proto p,
         .sring_bytes = RING_PAGES * 4096,
         .use_copy = copy,
         .persistent = persistent,
+        .copy_fallback = fallback,
         .notify = on_notify,
         .opaque = t,
         .name = "test",
@@ -298,6 +308,51 @@ static void test_indirect(enum ioeng_kind kind, bool copy)
        "indirect %s: 200-segment read OKAY", copy ? "copy" : "map");
     ok(guest_matches(&t, segs, nseg, 100) && file_matches(&t),
        "indirect %s: data intact", copy ? "copy" : "map");
+    teardown(&t);
+}
+
+/* 2 x 200 persistent grants: the second request overflows the cache
+ * (32 x 11 = 352) and is served by grant copy instead. */
+static void test_persistent_overflow(void)
+{
+    struct tctx t;
+    struct blkif_seg a[200], b[200];
+    uint32_t ia = 3, ib = 4;
+    uint64_t id;
+    int16_t st;
+    bool okay = true;
+
+    if (setup_fb(&t, IOENG_AUTO, BLKIF_PROTO_X86_64, false, true, false,
+                 true) < 0) {
+        ok(0, "persistent overflow: setup");
+        return;
+    }
+    random_segs(&t, a, 200, DATA_BASE);
+    random_segs(&t, b, 200, DATA_BASE + 200);
+    guest_fill(&t, a, 200, 0, true);
+    guest_fill(&t, b, 200, 2000, true);
+    fring_fill_indirect(fguest_page(&t.g, ia), a, 200);
+    fring_fill_indirect(fguest_page(&t.g, ib), b, 200);
+    fring_put_indirect(&t.f, BLKIF_OP_WRITE, 1, 0, 200, &ia, 1);
+    okay &= collect(&t, 1, &st, &id) == 1 && st == BLKIF_RSP_OKAY;
+    fring_put_indirect(&t.f, BLKIF_OP_WRITE, 2, 2000, 200, &ib, 1);
+    okay &= collect(&t, 1, &st, &id) == 1 && st == BLKIF_RSP_OKAY;
+    ok(okay && file_matches(&t), "persistent cache overflow: both writes"
+       " land (copy fallback for the second)");
+    for (uint32_t i = 0; i < 400; i++) {
+        memset(fguest_page(&t.g, DATA_BASE + i), 0, 4096);
+    }
+    fring_put_indirect(&t.f, BLKIF_OP_READ, 3, 0, 200, &ia, 1);
+    fring_put_indirect(&t.f, BLKIF_OP_READ, 4, 2000, 200, &ib, 1);
+    {
+        int16_t st2[2];
+        uint64_t id2[2];
+
+        ok(collect(&t, 2, st2, id2) == 2 && st2[0] == 0 && st2[1] == 0 &&
+               guest_matches(&t, a, 200, 0) &&
+               guest_matches(&t, b, 200, 2000),
+           "persistent cache overflow: both reads return the data");
+    }
     teardown(&t);
 }
 
@@ -562,6 +617,7 @@ int main(void)
     test_integrity("uring/persistent/x86_32", IOENG_URING, BLKIF_PROTO_X86_32,
                    false, true);
     test_indirect(IOENG_AUTO, true);
+    test_persistent_overflow();
     test_indirect(IOENG_THREADS, false);
     test_bad_requests(true);
     test_bad_requests(false);
