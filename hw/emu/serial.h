@@ -87,7 +87,7 @@ void serial_receive_break(struct serial *s);
 
 /* Fires the FIFO timeout if its deadline is <= now. */
 void serial_run_timers(struct serial *s, int64_t now);
-/* After a committed load: re-drive the IRQ line. */
+/* After a committed load: bound the timeout deadline, re-drive the IRQ. */
 void serial_loaded(struct serial *s);
 
 #endif
