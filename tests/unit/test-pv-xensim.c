@@ -361,6 +361,32 @@ int main(void)
 
     hostile(&e, &d2, &d1);
 
+    /* State-machine abuse on the disk whose ring is broken, then a clean
+     * reconnect brings it back. */
+    {
+        static const char *const junk[] = {"7", "-1", "", "4x",
+                                           "99999999999999999999", "3"};
+        char fe[128], be[160];
+
+        snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/51728",
+                 e.domid);
+        snprintf(be, sizeof(be), "/local/domain/0/backend/qdisk/%u/51728/"
+                 "state", e.domid);
+        for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+            put(&e, "%s/state", junk[i], fe);
+            msleep(20);
+            ok(disk_roundtrip(&e, &d1), "frontend state '%s' on disk 2:"
+               " disk 1 unaffected", junk[i]);
+        }
+        put(&e, "%s/state", "6", fe);
+        ok(wait_key(&e, be, "6", 3000), "disk 2 Closed after the abuse");
+        put(&e, "%s/state", "1", fe);
+        memset(gpage(&e, d2.data_gfn0 - 1), 0, 4096);
+        ok(disk_connect(&e, &d2), "disk 2 reconnects with a fresh ring");
+        ok(disk_roundtrip(&e, &d2) && disk_roundtrip(&e, &d2),
+           "disk 2 serves again after its broken ring");
+    }
+
     /* Frontend close and come back (what a restored guest does). */
     {
         char fe[128], be[160];
