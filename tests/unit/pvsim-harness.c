@@ -205,7 +205,7 @@ void disk_add(struct env *e, struct disk *d, unsigned devid, uint32_t gfn0,
     put(e, "%s/bootable", "1", be);
     put(e, "%s/dev", "xvda", be);
     put(e, "%s/type", "qdisk", be);
-    put(e, "%s/mode", "w", be);
+    put(e, "%s/mode", d->mode ? d->mode : "w", be);
     put(e, "%s/device-type", "disk", be);
     put(e, "%s/discard-enable", "1", be);
     put(e, "%s/online", "1", be);

@@ -27,6 +27,7 @@ struct disk {
     struct fring f;
     uint32_t ring_ref, port, data_ref0, data_gfn0, ndata;
     uint8_t *shadow;
+    const char *mode;        /* "w" (default) or "r" */
 };
 
 struct env {
