@@ -70,7 +70,7 @@ static double bench_eventfd(unsigned rounds)
 
 static int seam_wait(struct hv *hv)
 {
-    struct pollfd pfd = { hv_evtchn_fd(hv), POLLIN, 0 };
+    struct pollfd pfd = {hv_evtchn_fd(hv), POLLIN, 0};
     int port;
 
     while ((port = hv_evtchn_pending(hv)) == -EAGAIN) {
@@ -84,7 +84,7 @@ static int seam_wait(struct hv *hv)
 
 static double bench_evtchn(const char *dir, struct hvc *ctl, unsigned rounds)
 {
-    struct hvc_domain_config cfg = { HVC_DOM_PV, 1, 1024, 0, 0 };
+    struct hvc_domain_config cfg = {HVC_DOM_PV, 1, 1024, 0, 0};
     char err[256];
     struct hv *hv;
     uint32_t d;
@@ -153,11 +153,12 @@ static void dm_main(uint32_t d, int ready)
     rc = rc ? rc : hv_ioreq_server_map(hv, d, id, &ip, &bp, &bufport);
     rc = rc ? rc : hv_ioreq_server_set_state(hv, d, id, true);
     iop = ip;
-    port = rc ? rc : hv_evtchn_bind_interdomain(hv, d,
-                                                iop->vcpu_ioreq[0].vp_eport);
+    port = rc ? rc
+              : hv_evtchn_bind_interdomain(hv, d, iop->vcpu_ioreq[0].vp_eport);
     rc = port < 0 ? port : 0;
-    rc = rc ? rc : hv_ioreq_server_map_range(hv, d, id, HV_IOREQ_RANGE_PORT,
-                                             0x3f8, 0x3ff);
+    rc = rc ? rc
+            : hv_ioreq_server_map_range(hv, d, id, HV_IOREQ_RANGE_PORT, 0x3f8,
+                                        0x3ff);
     if (write(ready, &rc, sizeof(rc)) != sizeof(rc) || rc) {
         _exit(1);
     }
@@ -180,7 +181,7 @@ static void dm_main(uint32_t d, int ready)
 
 static double bench_ioreq(const char *dir, struct hvc *ctl, unsigned rounds)
 {
-    struct hvc_domain_config cfg = { HVC_DOM_HVM, 1, 4096, 0, 0 };
+    struct hvc_domain_config cfg = {HVC_DOM_HVM, 1, 4096, 0, 0};
     struct hvc *g;
     uint32_t d;
     uint64_t t0;
@@ -203,8 +204,8 @@ static double bench_ioreq(const char *dir, struct hvc *ctl, unsigned rounds)
     }
     t0 = now_ns();
     for (i = 0; i < rounds; i++) {
-        struct hvc_io x = { IOREQ_TYPE_PIO, IOREQ_READ, 0, 0, 1, 1, false,
-                            0x3f8, 0, 0 };
+        struct hvc_io x = {IOREQ_TYPE_PIO, IOREQ_READ, 0, 0, 1, 1,
+                           false,          0x3f8,      0, 0};
 
         if (hvc_vcpu_io(g, d, 0, &x) < 0 || x.data != 0x5a) {
             break;
@@ -220,13 +221,19 @@ static double bench_ioreq(const char *dir, struct hvc *ctl, unsigned rounds)
     return i == rounds ? (double)t0 / rounds : -1;
 }
 
+static double min_of(double a, double b)
+{
+    return (a < 0 || (b >= 0 && b < a)) ? b : a;
+}
+
 int main(int argc, char **argv)
 {
     unsigned rounds = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
-    struct hv_harness h = { .pid = 0 };
+    struct hv_harness h = {.pid = 0};
     const char *dir = getenv("XENSIM_DIR");
-    double raw, evt, raw2, ior;
+    double raw = -1, evt = -1, ior = -1;
     struct hvc *ctl;
+    int rep;
 
     signal(SIGPIPE, SIG_IGN);
     if (!dir || !*dir) {
@@ -242,16 +249,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot reach %s/hv.sock\n", dir);
         return 1;
     }
-    raw = bench_eventfd(rounds);
-    evt = bench_evtchn(dir, ctl, rounds);
-    raw2 = bench_eventfd(rounds / 4);
-    ior = bench_ioreq(dir, ctl, rounds / 4);
+    /*
+     * Interleaved, best of three, one eventfd floor (the best of all
+     * its runs) for both ratios: the machine is shared and noisy.
+     */
+    for (rep = 0; rep < 3; rep++) {
+        raw = min_of(raw, bench_eventfd(rounds / 3));
+        evt = min_of(evt, bench_evtchn(dir, ctl, rounds / 3));
+        raw = min_of(raw, bench_eventfd(rounds / 6));
+        ior = min_of(ior, bench_ioreq(dir, ctl, rounds / 6));
+    }
     printf("event-channel notify round trip (seam <-> guest): %.0f ns; "
            "eventfd ping-pong: %.0f ns; ratio %.2f\n",
            evt, raw, evt / raw);
     printf("port-I/O ioreq round trip (vCPU -> xensim -> DM -> vCPU): "
            "%.0f ns; eventfd ping-pong: %.0f ns; ratio %.2f\n",
-           ior, raw2, ior / raw2);
+           ior, raw, ior / raw);
     hvc_close(ctl);
     if (h.pid) {
         harness_stop(&h);

@@ -19,8 +19,6 @@
 #include <unistd.h>
 
 #include "chardev.h"
-#include "hw/block/qdisk.h"
-#include "hw/pv/pv-machine.h"
 #include "json.h"
 #include "qmp-cmds.h"
 #include "qmp.h"
@@ -211,15 +209,26 @@ static void cmd_xen_set_global_dirty_log(struct qmp_req *r)
     qmp_return_empty(r);
 }
 
-/* No QEMU block layer here: PV disks are served from xenstore. */
+/* The machine's disks (qdisk for xenpv); none without a machine hook. */
+static void cmd_query_block_common(struct qmp_req *r, bool stats)
+{
+    const struct machine_ops *m = r->x->machine;
+    struct json *l = NULL;
+
+    if (m != NULL && m->query_block != NULL) {
+        l = m->query_block(r->x, stats);
+    }
+    qmp_return(r, l != NULL ? l : json_new_array());
+}
+
 static void cmd_query_block(struct qmp_req *r)
 {
-    qmp_return(r, qdisk_query_block(pvmachine_bus(r->x)));
+    cmd_query_block_common(r, false);
 }
 
 static void cmd_query_blockstats(struct qmp_req *r)
 {
-    qmp_return(r, qdisk_query_blockstats(pvmachine_bus(r->x)));
+    cmd_query_block_common(r, true);
 }
 
 static void cmd_hmp(struct qmp_req *r)

@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,36 @@ static struct json *qmp_run(struct xendm *x, struct monitor *mon,
     return r.reply;
 }
 
+/* An id we echo must be encodable: no infinite or NaN numbers. */
+static bool qmp_json_finite(const struct json *j, unsigned depth)
+{
+    size_t i;
+
+    if (depth > QMP_MAX_NESTING) {
+        return false;
+    }
+    switch (j->type) {
+    case JSON_DOUBLE:
+        return isfinite(j->u.d);
+    case JSON_ARRAY:
+        for (i = 0; i < j->u.arr.n; i++) {
+            if (!qmp_json_finite(j->u.arr.items[i], depth + 1)) {
+                return false;
+            }
+        }
+        return true;
+    case JSON_OBJECT:
+        for (i = 0; i < j->u.obj.n; i++) {
+            if (!qmp_json_finite(j->u.obj.m[i].val, depth + 1)) {
+                return false;
+            }
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
 struct json *qmp_dispatch(struct xendm *x, struct monitor *mon,
                           const char *msg, size_t len, bool *negotiated,
                           int *fd)
@@ -233,6 +264,11 @@ struct json *qmp_dispatch(struct xendm *x, struct monitor *mon,
                                "QMP input must be a JSON object", NULL);
     }
     id = json_get(req, "id");
+    if (id != NULL && !qmp_json_finite(id, 0)) {
+        json_free(req);
+        return qmp_error_reply(QMP_ERR_GENERIC,
+                               "JSON parse error, number out of range", NULL);
+    }
     if (qmp_check_request(req, &name, &args, err, sizeof(err)) < 0) {
         reply = qmp_error_reply(QMP_ERR_GENERIC, err, id);
     } else {

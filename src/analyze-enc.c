@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,6 +161,15 @@ static int enc_field(struct enc *e, const struct layout_vmsd *l,
         return enc_fail(e, "'%s': not a list", f->name);
     }
     if (f->index >= 0) {
+        const struct layout_field *next = f + 1;
+        bool last = next == l->fields + l->nfields ||
+                    next->index != f->index + 1 ||
+                    strcmp(next->name, f->name) != 0;
+
+        if (last && json_array_len(v) != (size_t)f->index + 1) {
+            return enc_fail(e, "'%s': %zu elements, want %d", f->name,
+                            json_array_len(v), f->index + 1);
+        }
         return enc_value(e, f, json_array_at(v, (size_t)f->index), nbytes,
                          depth);
     }
@@ -217,7 +227,7 @@ static int enc_body(struct enc *e, const struct layout_vmsd *l,
                     int64_t version, const struct json *fields,
                     const struct json *subs, int depth)
 {
-    size_t i;
+    size_t i, keys;
 
     if (depth > LAYOUT_MAX_DEPTH) {
         return enc_fail(e, "'%s' nested too deeply", l->name);
@@ -225,6 +235,8 @@ static int enc_body(struct enc *e, const struct layout_vmsd *l,
     if (fields == NULL || fields->type != JSON_OBJECT) {
         return enc_fail(e, "fields of '%s': not an object", l->name);
     }
+    /* Keys the body accounts for; any other key is a typo or a lie. */
+    keys = subs != NULL && json_get(fields, "subsections") == subs ? 1 : 0;
     for (i = 0; i < l->nfields; i++) {
         const struct layout_field *f = &l->fields[i];
 
@@ -237,6 +249,11 @@ static int enc_body(struct enc *e, const struct layout_vmsd *l,
         if (enc_field(e, l, f, fields, depth) < 0) {
             return -EINVAL;
         }
+        keys += f->index <= 0;
+    }
+    if (keys != fields->u.obj.n) {
+        return enc_fail(e, "fields of '%s': %zu keys, the layout has %zu",
+                        l->name, fields->u.obj.n, keys);
     }
     return enc_subsections(e, l, subs, depth);
 }

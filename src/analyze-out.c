@@ -127,6 +127,10 @@ static const char *const section_type_names[] = {
 static struct json *section_json(const struct analyze_section *sec)
 {
     struct json *o = json_new_object();
+    char idstr[sizeof(sec->idstr)];
+
+    /* Display only: the encoder uses the bytes as they were. */
+    vmstate_printable(idstr, (const uint8_t *)sec->idstr, strlen(sec->idstr));
     bool full = sec->type == QEMU_VM_SECTION_FULL ||
                 sec->type == QEMU_VM_SECTION_START;
 
@@ -135,11 +139,11 @@ static struct json *section_json(const struct analyze_section *sec)
     if (sec->type == QEMU_VM_SECTION_PART ||
         sec->type == QEMU_VM_SECTION_END) {
         json_object_set(o, "section_id", json_new_int(sec->section_id));
-        json_object_set(o, "idstr", json_new_string(sec->idstr));
+        json_object_set(o, "idstr", json_new_string(idstr));
     }
     if (full) {
         json_object_set(o, "section_id", json_new_int(sec->section_id));
-        json_object_set(o, "idstr", json_new_string(sec->idstr));
+        json_object_set(o, "idstr", json_new_string(idstr));
         json_object_set(o, "instance_id", json_new_int(sec->instance_id));
         json_object_set(o, "version_id", json_new_int(sec->version_id));
     }
@@ -227,17 +231,20 @@ static void text_object(FILE *out, const char *prefix, const struct json *o,
 static void text_subsections(FILE *out, const char *prefix,
                              const struct json *subs, int indent)
 {
+    char shown[LAYOUT_MAX_NAME + 1], where[1100];
     size_t k;
 
+    vmstate_printable(where, (const uint8_t *)prefix, strnlen(prefix, 1099));
     for (k = 0; subs != NULL && k < subs->u.obj.n; k++) {
         const struct json *sub = subs->u.obj.m[k].val;
         const struct json *nested = json_get(sub, "subsections");
         int64_t ver = 0;
 
         json_int64(json_get(sub, "version_id"), &ver);
+        vmstate_printable(shown, (const uint8_t *)subs->u.obj.m[k].key,
+                          strnlen(subs->u.obj.m[k].key, LAYOUT_MAX_NAME));
         fprintf(out, "%*s%s%ssubsection '%s' version_id=%" PRId64 "\n",
-                indent, "", prefix, *prefix ? ": " : "", subs->u.obj.m[k].key,
-                ver);
+                indent, "", where, *prefix ? ": " : "", shown, ver);
         text_object(out, "", json_get(sub, "fields"), indent + 2);
         if (nested != NULL && nested->type == JSON_OBJECT) {
             text_subsections(out, "", nested, indent + 2);
@@ -276,7 +283,7 @@ static void text_object(FILE *out, const char *prefix, const struct json *o,
 static void text_value(FILE *out, const char *path, const struct json *j,
                        int indent)
 {
-    char sub[1100];
+    char sub[1100], shown[1100];
     size_t i;
 
     if (j == NULL) {
@@ -293,7 +300,9 @@ static void text_value(FILE *out, const char *path, const struct json *j,
         }
         return;
     }
-    fprintf(out, "%*s%s = ", indent, "", path);
+    /* Names come from layout files: keep control bytes off the tty. */
+    vmstate_printable(shown, (const uint8_t *)path, strlen(path));
+    fprintf(out, "%*s%s = ", indent, "", shown);
     if (j->type == JSON_ARRAY) {
         fputc('[', out);
         for (i = 0; i < j->u.arr.n; i++) {
@@ -320,7 +329,10 @@ void analyze_print_text(FILE *out, const struct analyze_stream *s)
             s->footers ? "yes" : "no", s->vmdesc != NULL ? "yes" : "no");
     for (i = 0; i < s->n; i++) {
         const struct analyze_section *sec = &s->sections[i];
+        char idstr[sizeof(sec->idstr)];
 
+        vmstate_printable(idstr, (const uint8_t *)sec->idstr,
+                          strlen(sec->idstr));
         if (sec->type == QEMU_VM_CONFIGURATION) {
             fprintf(out, "0x%06zx CONFIGURATION (0x07) body 0x%06zx..0x%06zx"
                     "\n", sec->offset, sec->body_offset, sec->body_end);
@@ -329,12 +341,12 @@ void analyze_print_text(FILE *out, const struct analyze_stream *s)
                     "body 0x%06zx..0x%06zx%s (RAM, summarised)\n",
                     sec->offset, sec->type == QEMU_VM_SECTION_START ? "START"
                     : sec->type == QEMU_VM_SECTION_PART ? "PART" : "END",
-                    sec->type, sec->section_id, sec->idstr, sec->body_offset,
+                    sec->type, sec->section_id, idstr, sec->body_offset,
                     sec->body_end, sec->has_footer ? " +footer" : "");
         } else {
             fprintf(out, "0x%06zx FULL (0x04) section_id=%u idstr='%s' "
                     "instance_id=%u version_id=%u body 0x%06zx..0x%06zx%s "
-                    "layout: %s\n", sec->offset, sec->section_id, sec->idstr,
+                    "layout: %s\n", sec->offset, sec->section_id, idstr,
                     sec->instance_id, sec->version_id, sec->body_offset,
                     sec->body_end, sec->has_footer ? " +footer" : "",
                     sec->layout->source);

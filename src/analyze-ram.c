@@ -94,6 +94,7 @@ static int ram_block_list(struct ram_walk *r, uint64_t total,
 {
     struct json *blocks = json_new_array(), *b;
     struct analyze_ram *ram = r->ram;
+    char shown[256];
     size_t off;
     uint64_t len;
 
@@ -117,9 +118,10 @@ static int ram_block_list(struct ram_walk *r, uint64_t total,
         total -= len;
         ram->lengths[ram->nblocks] = len;
         b = json_new_object();
+        vmstate_printable(shown, (const uint8_t *)ram->names[ram->nblocks],
+                          strlen(ram->names[ram->nblocks]));
         if (json_array_append(blocks, b) < 0 ||
-            json_object_set(b, "idstr",
-                            json_new_string(ram->names[ram->nblocks])) < 0 ||
+            json_object_set(b, "idstr", json_new_string(shown)) < 0 ||
             json_object_set(b, "length", json_new_uint(len)) < 0) {
             return ram_fail(r, off, "out of memory");
         }

@@ -22,6 +22,17 @@
 #include "analyze-int.h"
 #include "savevm.h"
 
+/*
+ * Values one walk may decode.  A value either consumes bytes or is a
+ * struct around values that do, so a few per input byte cover every
+ * honest stream; the cap bounds the memory a hostile one can make us
+ * spend on decoded values (each is a JSON node).
+ */
+static size_t analyze_budget(size_t len)
+{
+    return len < ANALYZE_MAX_VALUES / 4 ? 4 * len + 4096 : ANALYZE_MAX_VALUES;
+}
+
 /* ------------------------------------------------------------ sections */
 
 static struct analyze_section *stream_push(struct analyze_stream *s)
@@ -364,8 +375,7 @@ int analyze_decode(const uint8_t *buf, size_t len,
         err[0] = '\0';
     }
     cursor_init(&w.c, buf, len);
-    /* Every value but a zero-sized one consumes a byte. */
-    w.budget = 2 * len + 4096;
+    w.budget = analyze_budget(len);
     if (analyze_config_layout(&s->config, err, errlen) < 0) {
         return -ENOMEM;
     }
@@ -396,7 +406,8 @@ int analyze_check_body(const uint8_t *body, size_t len,
                        const struct layout_vmsd *l, uint32_t version,
                        char *err, size_t errlen)
 {
-    struct walk w = { .err = err, .errlen = errlen, .budget = 2 * len + 64 };
+    struct walk w = { .err = err, .errlen = errlen,
+                      .budget = analyze_budget(len) };
     struct json *fields = json_new_object(), *subs = json_new_object();
     int rc = -ENOMEM;
 

@@ -53,6 +53,9 @@ struct analyze_section {
     struct json *subsections;       /* object: name -> {version_id, fields} */
 };
 
+/* Decoded values per stream, at most (see analyze_budget()). */
+#define ANALYZE_MAX_VALUES (1u << 22)
+
 /* RAM blocks announced by the "ram" START section (QEMU's RAMBlocks). */
 #define ANALYZE_RAM_BLOCKS 64
 #define ANALYZE_PAGE_SIZE 4096u     /* x86 TARGET_PAGE_SIZE */

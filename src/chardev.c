@@ -34,6 +34,7 @@ struct chardev {
     int listen_fd;
     int client_fd;            /* owned here unless an acceptor took it */
     bool created_path;        /* unlink at exit */
+    int dir_fd;               /* the socket's directory, for unlinkat */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     char pty[64];
     struct loop_timer *retry;
@@ -124,6 +125,27 @@ void chardev_client_done(struct chardev *cd)
     }
 }
 
+/*
+ * Keeps the socket's directory open so the socket can still be
+ * unlinked at exit from inside a -chroot.
+ */
+static void chardev_open_dir(struct chardev *cd)
+{
+    char dir[sizeof(cd->path)];
+    char *slash;
+
+    snprintf(dir, sizeof(dir), "%s", cd->path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        snprintf(dir, sizeof(dir), ".");
+    } else if (slash == dir) {
+        dir[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    cd->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static int chardev_bind(struct chardev *cd, char *err, size_t errlen)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -149,6 +171,7 @@ static int chardev_bind(struct chardev *cd, char *err, size_t errlen)
     }
     cd->created_path = true;
     snprintf(cd->path, sizeof(cd->path), "%s", sa.sun_path);
+    chardev_open_dir(cd);
     cd->listen_fd = fd;
     return 0;
 }
@@ -252,7 +275,7 @@ static int chardev_open_one(struct xendm *x, const struct chardev_spec *s,
     }
     cd->x = x;
     cd->spec = s;
-    cd->listen_fd = cd->client_fd = -1;
+    cd->listen_fd = cd->client_fd = cd->dir_fd = -1;
     x->chardevs[x->nchardevs++] = cd;
     if (s->kind == CHARDEV_PTY) {
         rc = chardev_open_pty(cd, err, errlen);
@@ -299,8 +322,13 @@ void chardev_close_all(struct xendm *x)
             loop_fd_del(x->loop, cd->listen_fd);
             close(cd->listen_fd);
         }
-        if (cd->created_path) {
-            unlink(cd->path);
+        if (cd->created_path && cd->dir_fd >= 0) {
+            const char *base = strrchr(cd->path, '/');
+
+            unlinkat(cd->dir_fd, base != NULL ? base + 1 : cd->path, 0);
+        }
+        if (cd->dir_fd >= 0) {
+            close(cd->dir_fd);
         }
         free(cd);
     }

@@ -13,18 +13,53 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "log.h"
 
 #include "savevm.h"
 #include "xendm.h"
 
+/*
+ * The stream is built in memory, then written from the fd's offset.
+ * Unlike savevm_save_fd there is no fsync: QEMU does not sync either,
+ * and libxl reads the file back at once through the page cache.  A
+ * failed write truncates a regular file back to where it started.
+ */
 static int savevm_ops_save_fd(struct xendm *x, int fd, char *err,
                               size_t errlen)
 {
+    struct wbuf b;
+    off_t start = lseek(fd, 0, SEEK_CUR);
+    size_t off = 0;
+    int rc;
+
     if (x->savevm == NULL) {
         snprintf(err, errlen, "no device state registry");
         return -ENODEV;
     }
-    return savevm_save_fd(x->savevm, fd, 0, err, errlen);
+    wbuf_init(&b, 0);
+    rc = savevm_save_buf(x->savevm, &b, 0, err, errlen);
+    while (rc == 0 && off < b.len) {
+        ssize_t n = write(fd, b.data + off, b.len - off);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO;
+            snprintf(err, errlen, "write: %s", strerror(-rc));
+            if (start >= 0 && ftruncate(fd, start) < 0) {
+                log_warn("cannot truncate a failed save back");
+            }
+            break;
+        }
+        off += (size_t)n;
+    }
+    wbuf_free(&b);
+    return rc;
 }
 
 static int savevm_ops_load_fd(struct xendm *x, int fd, char *err,

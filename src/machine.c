@@ -4,8 +4,8 @@
  * `none` is libxl's probe machine: QMP only, no Xen.  `xenpv` serves
  * PV backends and has no emulated devices; the PV area extends its
  * ops (backend_types, prepare/start/exit).  `xenfv` and `pc,accel=xen`
- * are the HVM machine, which the HVM area provides; until it is
- * linked they are refused at start-up instead of pretending.
+ * are the HVM machine (hw/emu/hvm-machine.c): the emulated PC behind
+ * an ioreq server, plus the same PV backends.
  */
 #include "config.h"
 
@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/block/qdisk.h"
+#include "hw/emu/hvm-machine.h"
 #include "hw/pv/pv-machine.h"
 #include "xendm.h"
 
@@ -46,13 +48,6 @@ int machine_check_no_devices(struct xendm *x, char *why, size_t whylen)
     return 0;
 }
 
-static int machine_hvm_missing(struct xendm *x, char *why, size_t whylen)
-{
-    snprintf(why, whylen, "-machine %s: the HVM machine is not built into "
-             "this xendm", x->machine->name);
-    return -ENOTSUP;
-}
-
 static const char *const machine_no_backends[] = {NULL};
 
 static const struct machine_ops machine_none_ops = {
@@ -60,6 +55,16 @@ static const struct machine_ops machine_none_ops = {
     .check = machine_check_no_devices,
     .backend_types = machine_no_backends,
 };
+
+static struct json *machine_pv_query_block(struct xendm *x, bool stats)
+{
+    struct xenbus *bus = pvmachine_bus(x);
+
+    if (bus == NULL) {
+        return NULL;
+    }
+    return stats ? qdisk_query_blockstats(bus) : qdisk_query_block(bus);
+}
 
 static const struct machine_ops machine_xenpv_ops = {
     .name = "xenpv",
@@ -69,21 +74,30 @@ static const struct machine_ops machine_xenpv_ops = {
     .restrict_handles = pvmachine_restrict,
     .start = pvmachine_start,
     .exit = pvmachine_exit,
+    .query_block = machine_pv_query_block,
     .backend_types = pv_backend_types,
 };
 
 static const struct machine_ops machine_xenfv_ops = {
     .name = "xenfv",
     .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,
-    .check = machine_hvm_missing,
-    .backend_types = machine_no_backends,
+    .check = hvmachine_check,
+    .prepare = hvmachine_prepare,
+    .restrict_handles = hvmachine_restrict,
+    .start = hvmachine_start,
+    .exit = hvmachine_exit,
+    .backend_types = pv_backend_types,
 };
 
 static const struct machine_ops machine_pc_ops = {
     .name = "pc",
     .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,
-    .check = machine_hvm_missing,
-    .backend_types = machine_no_backends,
+    .check = hvmachine_check,
+    .prepare = hvmachine_prepare,
+    .restrict_handles = hvmachine_restrict,
+    .start = hvmachine_start,
+    .exit = hvmachine_exit,
+    .backend_types = pv_backend_types,
 };
 
 static const struct machine_ops *const machine_table[] = {

@@ -40,13 +40,6 @@
 #include "xen/store.h"
 #include "xendm.h"
 
-void xendm_request_quit(struct xendm *x, int status)
-{
-    x->quit_requested = true;
-    x->exit_status = status;
-    loop_stop(x->loop);
-}
-
 static void main_signal_io(struct loop *loop, int fd, unsigned events,
                            void *opaque)
 {

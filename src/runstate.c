@@ -136,3 +136,12 @@ void runstate_reset(struct xendm *x, bool guest, const char *reason)
 {
     runstate_event_reason(x, "RESET", guest, reason);
 }
+
+void xendm_request_quit(struct xendm *x, int status)
+{
+    x->quit_requested = true;
+    x->exit_status = status;
+    if (x->loop != NULL) {
+        loop_stop(x->loop);
+    }
+}

@@ -444,7 +444,7 @@ static int savevm_load_header(struct savevm_load *l)
 static int savevm_load_config(struct savevm_load *l)
 {
     struct savevm_config cfg;
-    char inner[256], shown[256];
+    char inner[256], shown[sizeof(((struct savevm_config *)0)->name) + 1];
     size_t at = cursor_offset(&l->c);
     int rc;
 

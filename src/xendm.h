@@ -48,6 +48,7 @@ struct fdsets;
 struct store;
 struct hv;
 struct savevm;
+struct json;
 
 /* One `-device`/`-drive`/`-netdev`/… value, split into key=value pairs. */
 struct optlist {
@@ -148,9 +149,14 @@ struct machine_ops {
     int (*start)(struct xendm *x, char *err, size_t errlen);
     /* Undoes prepare and start; safe on a half-built machine. */
     void (*exit)(struct xendm *x);
-    /* NULL-terminated PV backend kinds served ("console", "vkbd", …). */
+    /* QMP query-block / query-blockstats (NULL: an empty list). */
+    struct json *(*query_block)(struct xendm *x, bool stats);
+    /* NULL-terminated PV backend kinds served ("console", "vkbd", …)
+     * whose backends/<type> node main creates (a machine whose bus
+     * advertises its own may leave this empty). */
     const char *const *backend_types;
 };
+
 
 const struct machine_ops *machine_find(enum machine_kind kind);
 /* machine.c: refuses -device/-drive/… on machines without devices. */
@@ -188,6 +194,7 @@ struct xendm {
     struct xendm_opts opts;
     const struct machine_ops *machine;
     void *machine_priv;
+    void *hvm_priv;           /* the emulated PC (hw/emu/hvm-machine.c) */
 
     struct runstate rs;
 
@@ -215,7 +222,7 @@ struct xendm {
     bool ready;               /* startup finished; "running" published */
 };
 
-/* Reports readiness on xenstore when the VM first runs (main.c). */
+/* Ends the main loop; main() then tears down and exits with status. */
 void xendm_request_quit(struct xendm *x, int status);
 
 /* devstate.c */

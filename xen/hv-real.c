@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,15 +53,14 @@ static int hv_neg_errno(int rc)
 }
 
 static void hv_quiet_msg(struct xentoollog_logger *l, xentoollog_level lvl,
-                         int errnoval, const char *context,
-                         const char *format, va_list al)
+                         int errnoval, const char *context, const char *format,
+                         va_list al)
 {
 }
 
-static void hv_quiet_progress(struct xentoollog_logger *l,
-                              const char *context, const char *doing_what,
-                              int percent, unsigned long done,
-                              unsigned long total)
+static void hv_quiet_progress(struct xentoollog_logger *l, const char *context,
+                              const char *doing_what, int percent,
+                              unsigned long done, unsigned long total)
 {
 }
 
@@ -173,9 +173,8 @@ static int hv_real_prot(int prot)
 static void *hv_real_grant_map(struct hv *hv, uint32_t domid, uint32_t count,
                                const uint32_t *refs, int prot)
 {
-    return xengnttab_map_domain_grant_refs(R(hv)->xgt, count, domid,
-                                           (uint32_t *)refs,
-                                           hv_real_prot(prot));
+    return xengnttab_map_domain_grant_refs(
+        R(hv)->xgt, count, domid, (uint32_t *)refs, hv_real_prot(prot));
 }
 
 static int hv_real_grant_unmap(struct hv *hv, void *addr, uint32_t count)
@@ -282,31 +281,31 @@ static int hv_real_ios_map(struct hv *hv, uint32_t domid, uint16_t id,
     if (slot == HV_REAL_MAX_RES) {
         return -ENOSPC;
     }
-    if (xendevicemodel_get_ioreq_server_info(r->dmod, (domid_t)domid, id,
-                                             NULL, NULL, &port) < 0) {
+    if (xendevicemodel_get_ioreq_server_info(r->dmod, (domid_t)domid, id, NULL,
+                                             NULL, &port) < 0) {
         return hv_neg_errno(-1);
     }
+    /* with a buffered ring: frames 0 (buffered) and 1; else frame 1 */
     r->res[slot].res = xenforeignmemory_map_resource(
         r->fmem, (domid_t)domid, XENMEM_resource_ioreq_server, id,
-        XENMEM_resource_ioreq_server_frame_bufioreq, 2, &addr,
-        PROT_READ | PROT_WRITE, 0);
+        port ? XENMEM_resource_ioreq_server_frame_bufioreq
+             : XENMEM_resource_ioreq_server_frame_ioreq(0),
+        port ? 2 : 1, &addr, PROT_READ | PROT_WRITE, 0);
     if (r->res[slot].res) {
-        r->res[slot].addr = (uint8_t *)addr + HV_PAGE_SIZE;
-        *ioreq_page = (uint8_t *)addr + HV_PAGE_SIZE;
+        *ioreq_page = port ? (uint8_t *)addr + HV_PAGE_SIZE : addr;
         *bufioreq_page = port ? addr : NULL;
+        r->res[slot].addr = *ioreq_page;
     } else if (errno == EOPNOTSUPP) {
-        if (xendevicemodel_get_ioreq_server_info(r->dmod, (domid_t)domid, id,
-                                                 &ioreq_pfn, &buf_pfn,
-                                                 NULL) < 0) {
+        if (xendevicemodel_get_ioreq_server_info(
+                r->dmod, (domid_t)domid, id, &ioreq_pfn, &buf_pfn, NULL) < 0) {
             return hv_neg_errno(-1);
         }
-        *ioreq_page = xenforeignmemory_map(r->fmem, domid,
-                                           PROT_READ | PROT_WRITE, 1,
-                                           &ioreq_pfn, NULL);
-        *bufioreq_page = port ? xenforeignmemory_map(r->fmem, domid,
-                                                     PROT_READ | PROT_WRITE,
-                                                     1, &buf_pfn, NULL)
-                              : NULL;
+        *ioreq_page = xenforeignmemory_map(
+            r->fmem, domid, PROT_READ | PROT_WRITE, 1, &ioreq_pfn, NULL);
+        *bufioreq_page =
+            port ? xenforeignmemory_map(r->fmem, domid, PROT_READ | PROT_WRITE,
+                                        1, &buf_pfn, NULL)
+                 : NULL;
         if (!*ioreq_page || (port && !*bufioreq_page)) {
             return hv_neg_errno(-1);
         }
@@ -375,9 +374,9 @@ static int hv_real_ios_map_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
         R(hv)->dmod, (domid_t)domid, id, seg, bus, dev, fn));
 }
 
-static int hv_real_ios_unmap_pcidev(struct hv *hv, uint32_t domid,
-                                    uint16_t id, uint16_t seg, uint8_t bus,
-                                    uint8_t dev, uint8_t fn)
+static int hv_real_ios_unmap_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
+                                    uint16_t seg, uint8_t bus, uint8_t dev,
+                                    uint8_t fn)
 {
     return hv_neg_errno(xendevicemodel_unmap_pcidev_from_ioreq_server(
         R(hv)->dmod, (domid_t)domid, id, seg, bus, dev, fn));
@@ -389,8 +388,8 @@ static int hv_real_ios_destroy(struct hv *hv, uint32_t domid, uint16_t id)
         xendevicemodel_destroy_ioreq_server(R(hv)->dmod, (domid_t)domid, id));
 }
 
-static int hv_real_set_isa_irq_level(struct hv *hv, uint32_t domid,
-                                     uint8_t irq, unsigned level)
+static int hv_real_set_isa_irq_level(struct hv *hv, uint32_t domid, uint8_t irq,
+                                     unsigned level)
 {
     return hv_neg_errno(xendevicemodel_set_isa_irq_level(
         R(hv)->dmod, (domid_t)domid, irq, level));
@@ -487,6 +486,11 @@ struct hv *hv_real_open(char *err, size_t errlen)
                      strerror(e));
         }
         goto err_close;
+    }
+    /* the seam's pending() says -EAGAIN rather than blocking */
+    e = xenevtchn_fd(r->xce);
+    if (e >= 0) {
+        fcntl(e, F_SETFL, fcntl(e, F_GETFL) | O_NONBLOCK);
     }
     r->xgt = xengnttab_open(log, 0);
     r->fmem = xenforeignmemory_open(log, 0);

@@ -119,8 +119,8 @@ static int hv_sim_grant_copy(struct hv *hv, struct hv_grant_copy_seg *segs,
         for (i = 0; i < n; i++) {
             const struct hv_grant_copy_seg *s = &segs[done + i];
 
-            tmp[i] = (struct hvc_copy_seg){ s->to_guest, s->domid, s->ref,
-                                            s->offset, s->len, s->local, 0 };
+            tmp[i] = (struct hvc_copy_seg){
+                s->to_guest, s->domid, s->ref, s->offset, s->len, s->local, 0};
         }
         rc = hvc_grant_copy(hv_sim_c(hv), tmp, n);
         if (rc < 0) {
@@ -204,11 +204,10 @@ static int hv_sim_ios_unmap_range(struct hv *hv, uint32_t domid, uint16_t id,
     return hv_sim_ios_range(hv, domid, id, type, false, start, end);
 }
 
-static uint64_t hv_sim_sbdf(uint16_t seg, uint8_t bus, uint8_t dev,
-                            uint8_t fn)
+static uint64_t hv_sim_sbdf(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 {
-    return (uint64_t)seg << 16 | (uint64_t)bus << 8 | (uint64_t)(dev & 31) << 3 |
-           (fn & 7);
+    return (uint64_t)seg << 16 | (uint64_t)bus << 8 |
+           (uint64_t)(dev & 31) << 3 | (fn & 7);
 }
 
 static int hv_sim_ios_map_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
@@ -220,21 +219,21 @@ static int hv_sim_ios_map_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
     if (dev > 31 || fn > 7) {
         return -EINVAL;
     }
-    return hvc_ioreq_server_range(hv_sim_c(hv), domid, id, HVC_RANGE_PCI,
-                                  true, sbdf, sbdf);
+    return hvc_ioreq_server_range(hv_sim_c(hv), domid, id, HVC_RANGE_PCI, true,
+                                  sbdf, sbdf);
 }
 
-static int hv_sim_ios_unmap_pcidev(struct hv *hv, uint32_t domid,
-                                   uint16_t id, uint16_t seg, uint8_t bus,
-                                   uint8_t dev, uint8_t fn)
+static int hv_sim_ios_unmap_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
+                                   uint16_t seg, uint8_t bus, uint8_t dev,
+                                   uint8_t fn)
 {
     uint64_t sbdf = hv_sim_sbdf(seg, bus, dev, fn);
 
     if (dev > 31 || fn > 7) {
         return -EINVAL;
     }
-    return hvc_ioreq_server_range(hv_sim_c(hv), domid, id, HVC_RANGE_PCI,
-                                  false, sbdf, sbdf);
+    return hvc_ioreq_server_range(hv_sim_c(hv), domid, id, HVC_RANGE_PCI, false,
+                                  sbdf, sbdf);
 }
 
 static int hv_sim_ios_destroy(struct hv *hv, uint32_t domid, uint16_t id)
@@ -242,8 +241,8 @@ static int hv_sim_ios_destroy(struct hv *hv, uint32_t domid, uint16_t id)
     return hvc_ioreq_server_destroy(hv_sim_c(hv), domid, id);
 }
 
-static int hv_sim_set_isa_irq_level(struct hv *hv, uint32_t domid,
-                                    uint8_t irq, unsigned level)
+static int hv_sim_set_isa_irq_level(struct hv *hv, uint32_t domid, uint8_t irq,
+                                    unsigned level)
 {
     return hvc_set_isa_irq_level(hv_sim_c(hv), domid, irq, level);
 }

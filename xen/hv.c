@@ -53,7 +53,8 @@ int hv_evtchn_bind_unbound(struct hv *hv, uint32_t domid)
     return hv->ops->evtchn_bind_unbound(hv, domid);
 }
 
-int hv_evtchn_bind_interdomain(struct hv *hv, uint32_t domid, uint32_t remote_port)
+int hv_evtchn_bind_interdomain(struct hv *hv, uint32_t domid,
+                               uint32_t remote_port)
 {
     return hv->ops->evtchn_bind_interdomain(hv, domid, remote_port);
 }
@@ -78,7 +79,8 @@ int hv_evtchn_unmask(struct hv *hv, uint32_t local_port)
     return hv->ops->evtchn_unmask(hv, local_port);
 }
 
-void *hv_grant_map(struct hv *hv, uint32_t domid, uint32_t count, const uint32_t *refs, int prot)
+void *hv_grant_map(struct hv *hv, uint32_t domid, uint32_t count,
+                   const uint32_t *refs, int prot)
 {
     return hv->ops->grant_map(hv, domid, count, refs, prot);
 }
@@ -98,7 +100,8 @@ bool hv_grant_copy_supported(const struct hv *hv)
     return hv->ops->grant_copy_supported(hv);
 }
 
-void *hv_fmem_map(struct hv *hv, uint32_t domid, int prot, size_t pages, const uint64_t *gfns, int *errs)
+void *hv_fmem_map(struct hv *hv, uint32_t domid, int prot, size_t pages,
+                  const uint64_t *gfns, int *errs)
 {
     return hv->ops->fmem_map(hv, domid, prot, pages, gfns, errs);
 }
@@ -108,14 +111,18 @@ int hv_fmem_unmap(struct hv *hv, void *addr, size_t pages)
     return hv->ops->fmem_unmap(hv, addr, pages);
 }
 
-int hv_ioreq_server_create(struct hv *hv, uint32_t domid, bool bufioreq, uint16_t *id)
+int hv_ioreq_server_create(struct hv *hv, uint32_t domid, bool bufioreq,
+                           uint16_t *id)
 {
     return hv->ops->ioreq_server_create(hv, domid, bufioreq, id);
 }
 
-int hv_ioreq_server_map(struct hv *hv, uint32_t domid, uint16_t id, void **ioreq_page, void **bufioreq_page, uint32_t *bufioreq_port)
+int hv_ioreq_server_map(struct hv *hv, uint32_t domid, uint16_t id,
+                        void **ioreq_page, void **bufioreq_page,
+                        uint32_t *bufioreq_port)
 {
-    return hv->ops->ioreq_server_map(hv, domid, id, ioreq_page, bufioreq_page, bufioreq_port);
+    return hv->ops->ioreq_server_map(hv, domid, id, ioreq_page, bufioreq_page,
+                                     bufioreq_port);
 }
 
 int hv_ioreq_server_unmap(struct hv *hv, void *ioreq_page, void *bufioreq_page)
@@ -123,27 +130,34 @@ int hv_ioreq_server_unmap(struct hv *hv, void *ioreq_page, void *bufioreq_page)
     return hv->ops->ioreq_server_unmap(hv, ioreq_page, bufioreq_page);
 }
 
-int hv_ioreq_server_set_state(struct hv *hv, uint32_t domid, uint16_t id, bool enabled)
+int hv_ioreq_server_set_state(struct hv *hv, uint32_t domid, uint16_t id,
+                              bool enabled)
 {
     return hv->ops->ioreq_server_set_state(hv, domid, id, enabled);
 }
 
-int hv_ioreq_server_map_range(struct hv *hv, uint32_t domid, uint16_t id, int type, uint64_t start, uint64_t end)
+int hv_ioreq_server_map_range(struct hv *hv, uint32_t domid, uint16_t id,
+                              int type, uint64_t start, uint64_t end)
 {
     return hv->ops->ioreq_server_map_range(hv, domid, id, type, start, end);
 }
 
-int hv_ioreq_server_unmap_range(struct hv *hv, uint32_t domid, uint16_t id, int type, uint64_t start, uint64_t end)
+int hv_ioreq_server_unmap_range(struct hv *hv, uint32_t domid, uint16_t id,
+                                int type, uint64_t start, uint64_t end)
 {
     return hv->ops->ioreq_server_unmap_range(hv, domid, id, type, start, end);
 }
 
-int hv_ioreq_server_map_pcidev(struct hv *hv, uint32_t domid, uint16_t id, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+int hv_ioreq_server_map_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
+                               uint16_t seg, uint8_t bus, uint8_t dev,
+                               uint8_t fn)
 {
     return hv->ops->ioreq_server_map_pcidev(hv, domid, id, seg, bus, dev, fn);
 }
 
-int hv_ioreq_server_unmap_pcidev(struct hv *hv, uint32_t domid, uint16_t id, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+int hv_ioreq_server_unmap_pcidev(struct hv *hv, uint32_t domid, uint16_t id,
+                                 uint16_t seg, uint8_t bus, uint8_t dev,
+                                 uint8_t fn)
 {
     return hv->ops->ioreq_server_unmap_pcidev(hv, domid, id, seg, bus, dev, fn);
 }
@@ -153,22 +167,27 @@ int hv_ioreq_server_destroy(struct hv *hv, uint32_t domid, uint16_t id)
     return hv->ops->ioreq_server_destroy(hv, domid, id);
 }
 
-int hv_set_isa_irq_level(struct hv *hv, uint32_t domid, uint8_t irq, unsigned level)
+int hv_set_isa_irq_level(struct hv *hv, uint32_t domid, uint8_t irq,
+                         unsigned level)
 {
     return hv->ops->set_isa_irq_level(hv, domid, irq, level);
 }
 
-int hv_set_pci_intx_level(struct hv *hv, uint32_t domid, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t intx, unsigned level)
+int hv_set_pci_intx_level(struct hv *hv, uint32_t domid, uint16_t seg,
+                          uint8_t bus, uint8_t dev, uint8_t intx,
+                          unsigned level)
 {
     return hv->ops->set_pci_intx_level(hv, domid, seg, bus, dev, intx, level);
 }
 
-int hv_set_pci_link_route(struct hv *hv, uint32_t domid, uint8_t link, uint8_t irq)
+int hv_set_pci_link_route(struct hv *hv, uint32_t domid, uint8_t link,
+                          uint8_t irq)
 {
     return hv->ops->set_pci_link_route(hv, domid, link, irq);
 }
 
-int hv_modified_memory(struct hv *hv, uint32_t domid, uint64_t first_pfn, uint32_t nr)
+int hv_modified_memory(struct hv *hv, uint32_t domid, uint64_t first_pfn,
+                       uint32_t nr)
 {
     return hv->ops->modified_memory(hv, domid, first_pfn, nr);
 }

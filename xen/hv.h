@@ -32,9 +32,9 @@
 #include <stdint.h>
 
 #define HV_PAGE_SHIFT 12
-#define HV_PAGE_SIZE (1u << HV_PAGE_SHIFT)
+#define HV_PAGE_SIZE  (1u << HV_PAGE_SHIFT)
 
-#define HV_PROT_READ 0x1
+#define HV_PROT_READ  0x1
 #define HV_PROT_WRITE 0x2
 
 /* Shutdown reasons, as SHUTDOWN_* in xen/sched.h. */
@@ -59,13 +59,13 @@ struct hv_domain_info {
 
 /* One grant-copy segment: guest grant <-> local buffer. */
 struct hv_grant_copy_seg {
-    bool to_guest;        /* true: local -> granted page */
+    bool to_guest; /* true: local -> granted page */
     uint32_t domid;
     uint32_t ref;
-    uint16_t offset;      /* within the granted page */
-    uint16_t len;         /* offset + len <= HV_PAGE_SIZE */
+    uint16_t offset; /* within the granted page */
+    uint16_t len;    /* offset + len <= HV_PAGE_SIZE */
     void *local;
-    int16_t status;       /* out: 0 or a GNTST_* (negative) value */
+    int16_t status; /* out: 0 or a GNTST_* (negative) value */
 };
 
 /*
@@ -80,8 +80,7 @@ const char *hv_backend_name(const struct hv *hv);
 /* Restricts every handle to `domid` (-xen-domid-restrict). */
 int hv_restrict(struct hv *hv, uint32_t domid);
 
-int hv_domain_info(struct hv *hv, uint32_t domid,
-                   struct hv_domain_info *out);
+int hv_domain_info(struct hv *hv, uint32_t domid, struct hv_domain_info *out);
 
 /* ---- event channels (one handle) ---- */
 /* The fd to poll for readability; then call hv_evtchn_pending. */
@@ -128,8 +127,7 @@ int hv_ioreq_server_create(struct hv *hv, uint32_t domid, bool bufioreq,
 int hv_ioreq_server_map(struct hv *hv, uint32_t domid, uint16_t id,
                         void **ioreq_page, void **bufioreq_page,
                         uint32_t *bufioreq_port);
-int hv_ioreq_server_unmap(struct hv *hv, void *ioreq_page,
-                          void *bufioreq_page);
+int hv_ioreq_server_unmap(struct hv *hv, void *ioreq_page, void *bufioreq_page);
 int hv_ioreq_server_set_state(struct hv *hv, uint32_t domid, uint16_t id,
                               bool enabled);
 int hv_ioreq_server_map_range(struct hv *hv, uint32_t domid, uint16_t id,

@@ -91,6 +91,7 @@ struct dv_opts {
     unsigned ring_order;  /* wanted; capped by the backend */
     bool indirect;
     uint64_t seed;
+    uint64_t loops;       /* whole write+verify cycles, seed+loop each */
 };
 
 static char *fe_read(struct blk *b, const char *key)
@@ -459,7 +460,7 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
 {
     int i;
 
-    *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1 };
+    *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1, 1 };
     /* Options come in pairs: NAME VALUE. */
     for (i = 0; i < argc; i += 2) {
         uint64_t v;
@@ -480,6 +481,8 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
             o->indirect = v != 0;
         } else if (strcmp(argv[i], "--seed") == 0) {
             o->seed = v;
+        } else if (strcmp(argv[i], "--loops") == 0) {
+            o->loops = v;
         } else {
             return -EINVAL;
         }
@@ -487,7 +490,8 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
     if (o->io < 4096 || o->io % 4096 != 0 ||
         o->io / 4096 > BLK_MAX_SEGS || o->align < 512 ||
         o->align % 512 != 0 || o->qd < 1 || o->qd > BLK_MAX_QD ||
-        o->size < o->io || o->ring_order > 4) {
+        o->size < o->io || o->ring_order > 4 || o->loops < 1 ||
+        o->loops > 1000000) {
         return -EINVAL;
     }
     return 0;
@@ -601,32 +605,49 @@ int guest_disk_verify(struct guest *g, int argc, char **argv)
         fprintf(stderr, "disk-verify: no PV disk\n");
         return 4;
     }
-    /* progress[0] = disk index, [1] = position, phase 0 write 1 verify */
-    for (i = (unsigned)st->progress[0]; i < ndisks; i++) {
-        uint64_t end = disks[i].sectors * 512;
-        if (end > o.size) {
-            end = o.size;
-        }
-        while (st->workload_phase < 2) {
-            uint64_t pos = st->progress[1];
-            rc = dv_pass(&disks[i], &o, st->workload_phase == 0, &pos, end,
-                         &bad);
-            st->progress[1] = pos;
-            st->progress[2] += bad;
-            bad = 0;
-            if (rc == -EINTR) {
-                guest_suspend(g);      /* nothing in flight: resumable */
+    /*
+     * progress[0] = disk index, [1] = byte position, [2] = bad sectors,
+     * [3] = loop; workload_phase 0 = write, 1 = verify.
+     */
+    if (g->resumed) {
+        printf("disk-verify: resuming at loop %llu, vbd #%llu, %s pass, "
+               "byte %llu\n", (unsigned long long)st->progress[3],
+               (unsigned long long)st->progress[0],
+               st->workload_phase == 0 ? "write" : "verify",
+               (unsigned long long)st->progress[1]);
+    }
+    for (; st->progress[3] < o.loops; st->progress[3]++) {
+        struct dv_opts lo = o;
+        lo.seed = o.seed + st->progress[3];
+        for (i = (unsigned)st->progress[0]; i < ndisks; i++) {
+            uint64_t end = disks[i].sectors * 512;
+            if (end > o.size) {
+                end = o.size;
             }
-            if (rc < 0) {
-                return 3;
+            while (st->workload_phase < 2) {
+                uint64_t pos = st->progress[1];
+                rc = dv_pass(&disks[i], &lo, st->workload_phase == 0, &pos,
+                             end, &bad);
+                st->progress[1] = pos;
+                st->progress[2] += bad;
+                bad = 0;
+                if (rc == -EINTR) {
+                    guest_suspend(g);  /* nothing in flight: resumable */
+                }
+                if (rc < 0) {
+                    return 3;
+                }
+                st->workload_phase++;
+                st->progress[1] = 0;
             }
-            st->workload_phase++;
-            st->progress[1] = 0;
+            printf("disk-verify: loop %llu: vbd %d: %llu bytes written and "
+                   "verified\n", (unsigned long long)st->progress[3],
+                   disks[i].vdev, (unsigned long long)end);
+            fflush(stdout);
+            st->workload_phase = 0;
+            st->progress[0] = i + 1;
         }
-        printf("disk-verify: vbd %d: %llu bytes written and verified\n",
-               disks[i].vdev, (unsigned long long)end);
-        st->workload_phase = 0;
-        st->progress[0] = i + 1;
+        st->progress[0] = 0;
     }
     printf("disk-verify: %s (%llu bad sectors, %u resumes)\n",
            st->progress[2] ? "FAILED" : "all sectors matched",

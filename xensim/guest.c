@@ -101,10 +101,22 @@ void guest_suspend(struct guest *g)
 
 int guest_idle(struct guest *g, int argc, char **argv)
 {
+    uint64_t events = 0;
+    unsigned got;
+
     (void)argc;
     (void)argv;
+    if (guest_vkbd_connect_all(g) < 0) {
+        return 3;
+    }
     for (;;) {
-        switch (guest_control(g, 1000)) {
+        if ((got = guest_vkbd_poll(g)) > 0) {
+            events += got;
+            printf("vkbd: %llu input events so far\n",
+                   (unsigned long long)events);
+            fflush(stdout);
+        }
+        switch (guest_control(g, 200)) {
         case GUEST_CTL_SUSPEND:
             guest_suspend(g);
         case GUEST_CTL_POWEROFF:

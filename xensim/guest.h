@@ -62,6 +62,10 @@ enum guest_ctl guest_control(struct guest *g, int timeout_ms);
 /* Acknowledged suspend: shuts the domain down (suspend) and exits. */
 void guest_suspend(struct guest *g) __attribute__((noreturn));
 
+/* vkbd frontends (guest-kbd.c): connect all; count events received. */
+int guest_vkbd_connect_all(struct guest *g);
+unsigned guest_vkbd_poll(struct guest *g);
+
 /* Workloads. */
 int guest_idle(struct guest *g, int argc, char **argv);
 int guest_disk_verify(struct guest *g, int argc, char **argv);

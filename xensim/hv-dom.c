@@ -68,6 +68,14 @@ static void hv_dom_release(struct hyp *hs, struct hv_dom *d)
     if (d->memfd >= 0) {
         close(d->memfd);
     }
+    if (d->vcpu_ep) {
+        uint32_t v;
+
+        for (v = 0; v < d->vcpus; v++) {
+            hv_ep_fini(&d->vcpu_ep[v]);
+        }
+        free(d->vcpu_ep);
+    }
     free(d->ports);
     free(d->gnt_pins);
     free(d->gnt_wpins);
@@ -97,8 +105,7 @@ static int hv_dom_memory(struct hv_dom *d)
     if (d->memfd < 0 || ftruncate(d->memfd, (off_t)bytes) < 0) {
         return -errno;
     }
-    d->mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, d->memfd,
-                  0);
+    d->mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, d->memfd, 0);
     if (d->mem == MAP_FAILED) {
         d->mem = NULL;
         return -errno;
@@ -110,6 +117,31 @@ static int hv_dom_memory(struct hv_dom *d)
     d->dirty = calloc((d->mem_pages + 7) / 8, 1);
     if (!d->gnt_pins || !d->gnt_wpins || !d->vcpu || !d->dirty) {
         return -ENOMEM;
+    }
+    return 0;
+}
+
+/* HVM: one receiving endpoint per vCPU, handed to the vCPU's client. */
+static int hv_dom_vcpu_eps(struct hyp *hs, struct hv_dom *d)
+{
+    uint32_t v;
+
+    if (d->type != HVP_DOM_HVM) {
+        return 0;
+    }
+    d->vcpu_ep = calloc(d->vcpus, sizeof(*d->vcpu_ep));
+    if (!d->vcpu_ep) {
+        return -ENOMEM;
+    }
+    for (v = 0; v < d->vcpus; v++) {
+        d->vcpu_ep[v].efd = -1;
+    }
+    for (v = 0; v < d->vcpus; v++) {
+        int rc = hv_ep_init(hs, &d->vcpu_ep[v], d->domid, NULL);
+
+        if (rc < 0) {
+            return rc;
+        }
     }
     return 0;
 }
@@ -142,9 +174,9 @@ int hv_h_dom_create(struct hv_conn *c, const struct hvp_msg *m,
                     struct hv_reply *r)
 {
     const struct hvp_dom_create *b = m->body;
-    uint32_t frames = b->gnttab_frames ? b->gnttab_frames
-                                       : HVP_DEFAULT_GNTTAB_FRAMES;
-    struct hvp_domid_r out = { 0 };
+    uint32_t frames =
+        b->gnttab_frames ? b->gnttab_frames : HVP_DEFAULT_GNTTAB_FRAMES;
+    struct hvp_domid_r out = {0};
     struct hyp *hs = c->hs;
     struct hv_dom *d;
     int rc;
@@ -171,8 +203,11 @@ int hv_h_dom_create(struct hv_conn *c, const struct hvp_msg *m,
     d->gnttab_frames = frames;
     rc = hv_dom_memory(d);
     if (rc == 0) {
-        rc = loop_fd_add(hs->loop, d->xen_ep.efd, LOOP_READ, hv_xen_ep_event,
-                         d);
+        rc = hv_dom_vcpu_eps(hs, d);
+    }
+    if (rc == 0) {
+        rc =
+            loop_fd_add(hs->loop, d->xen_ep.efd, LOOP_READ, hv_xen_ep_event, d);
     }
     if (rc == 0) {
         rc = hv_guest_listen(hs, d);
@@ -224,8 +259,7 @@ void hv_dom_free_all(struct hyp *hs)
     }
 }
 
-int hv_h_dom_op(struct hv_conn *c, const struct hvp_msg *m,
-                struct hv_reply *r)
+int hv_h_dom_op(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_dom_op *b = m->body;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
@@ -272,8 +306,8 @@ static void hv_dom_fill(const struct hv_dom *d, struct hvp_dom_info *o)
     o->domid = d->domid;
     o->type = d->type;
     o->vcpus = d->vcpus;
-    o->flags = (d->paused ? HVP_DI_PAUSED : 0) |
-               (d->shutdown ? HVP_DI_SHUTDOWN : 0);
+    o->flags =
+        (d->paused ? HVP_DI_PAUSED : 0) | (d->shutdown ? HVP_DI_SHUTDOWN : 0);
     o->mem_pages = d->mem_pages;
     o->gnttab_gfn = d->gnttab_gfn;
     o->gnttab_frames = d->gnttab_frames;
@@ -328,8 +362,7 @@ int hv_h_dom_list(struct hv_conn *c, const struct hvp_msg *m,
     return 0;
 }
 
-int hv_h_mem_fd(struct hv_conn *c, const struct hvp_msg *m,
-                struct hv_reply *r)
+int hv_h_mem_fd(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_domid *b = m->body;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
@@ -347,8 +380,7 @@ int hv_h_mem_fd(struct hv_conn *c, const struct hvp_msg *m,
 }
 
 /* The domain a device-model op names, if c may act on it. */
-static int hv_dm_target(struct hv_conn *c, uint32_t domid,
-                        struct hv_dom **out)
+static int hv_dm_target(struct hv_conn *c, uint32_t domid, struct hv_dom **out)
 {
     struct hv_dom *d = hv_dom_find(c->hs, domid);
 
@@ -362,8 +394,7 @@ static int hv_dm_target(struct hv_conn *c, uint32_t domid,
     return 0;
 }
 
-int hv_h_dm_irq(struct hv_conn *c, const struct hvp_msg *m,
-                struct hv_reply *r)
+int hv_h_dm_irq(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_dm_irq *b = m->body;
     struct hv_dom *d;
@@ -389,8 +420,8 @@ int hv_h_dm_irq(struct hv_conn *c, const struct hvp_msg *m,
             return -EINVAL;
         }
         if (bus == 0) {
-            d->intx_levels[b->b] = (d->intx_levels[b->b] & ~(1u << dev)) |
-                                   (b->level << dev);
+            d->intx_levels[b->b] =
+                (d->intx_levels[b->b] & ~(1u << dev)) | (b->level << dev);
         }
         break;
     }
@@ -458,7 +489,7 @@ int hv_h_dm_dirty(struct hv_conn *c, const struct hvp_msg *m,
                   struct hv_reply *r)
 {
     const struct hvp_dm_dirty *b = m->body;
-    struct hvp_dirty_r o = { b->first_pfn, b->nr, 0 };
+    struct hvp_dirty_r o = {b->first_pfn, b->nr, 0};
     uint8_t *bits = r->buf + sizeof(o);
     struct hv_dom *d;
     uint64_t i;
@@ -479,7 +510,7 @@ int hv_h_dm_dirty(struct hv_conn *c, const struct hvp_msg *m,
         if (d->dirty[pfn / 8] & (1u << (pfn % 8))) {
             bits[i / 8] |= (uint8_t)(1u << (i % 8));
             if (b->clear) {
-                d->dirty[pfn / 8] &= (uint8_t)~(1u << (pfn % 8));
+                d->dirty[pfn / 8] &= (uint8_t) ~(1u << (pfn % 8));
                 d->modified_pages--;
             }
         }

@@ -23,8 +23,7 @@
 #include "xensim/hv-internal.h"
 
 /* The page `ep` reads for events sent by `sender`, created on demand. */
-static struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep,
-                                  uint32_t sender)
+struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep, uint32_t sender)
 {
     struct hv_page *pg, **grown;
     unsigned i;
@@ -45,8 +44,8 @@ static struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep,
     if (pg->fd < 0 || ftruncate(pg->fd, HVP_PAGE) < 0) {
         goto err_close;
     }
-    pg->bits = mmap(NULL, HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                    pg->fd, 0);
+    pg->bits =
+        mmap(NULL, HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, pg->fd, 0);
     if (pg->bits == MAP_FAILED) {
         goto err_close;
     }
@@ -82,8 +81,8 @@ int hv_port_alloc(struct hv_dom *d, uint32_t remote, struct hv_ep *owner)
 static void hv_set_bit(struct hv_page *pg, uint32_t port, int efd)
 {
     uint64_t bit = 1ull << (port % 64), one = 1;
-    uint64_t old = __atomic_fetch_or(&pg->bits[port / 64], bit,
-                                     __ATOMIC_SEQ_CST);
+    uint64_t old =
+        __atomic_fetch_or(&pg->bits[port / 64], bit, __ATOMIC_SEQ_CST);
 
     if (!(old & bit) && write(efd, &one, sizeof(one)) < 0) {
         /* counter overflow only; the bit is set */
@@ -119,14 +118,13 @@ static void hv_port_orphan(struct hyp *hs, struct hv_dom *d, uint32_t port,
                            uint32_t old_remote)
 {
     struct hv_port *p = &d->ports[port];
-    struct hvp_port ev = { port, 0 };
+    struct hvp_port ev = {port, 0};
 
     p->state = HV_PORT_UNBOUND;
     p->remote_domid = old_remote;
     p->remote_port = 0;
     if (p->owner && p->owner->conn) {
-        hv_send(p->owner->conn, HVP_EV_UNBOUND, 0, 0, &ev, sizeof(ev), NULL,
-                0);
+        hv_send(p->owner->conn, HVP_EV_UNBOUND, 0, 0, &ev, sizeof(ev), NULL, 0);
     }
 }
 
@@ -177,7 +175,7 @@ int hv_h_evt_alloc(struct hv_conn *c, const struct hvp_msg *m,
 {
     const struct hvp_evt_alloc *b = m->body;
     struct hv_dom *d = hv_dom_find(c->hs, c->domid);
-    struct hvp_port out = { 0, 0 };
+    struct hvp_port out = {0, 0};
     int port;
 
     if (!d) {
@@ -307,12 +305,17 @@ int hv_h_evt_notify(struct hv_conn *c, const struct hvp_msg *m,
     return rc;
 }
 
-/* The daemon's own receiving side, for ports of a domain's xen endpoint. */
+/*
+ * The daemon's own receiving side: a domain's xen endpoint owns only
+ * the buffered-ioreq ports, which device models never notify (vCPU
+ * ports belong to the per-vCPU endpoints, whose clients take answers
+ * themselves).  A device model that notifies one anyway only makes us
+ * clear its bits here.
+ */
 void hv_xen_ep_event(struct loop *loop, int fd, unsigned ev, void *opaque)
 {
     struct hv_dom *d = opaque;
     struct hv_ep *ep = &d->xen_ep;
-    struct hyp *hs = d->hs;
     uint64_t cnt;
     unsigned i, w;
 
@@ -320,26 +323,8 @@ void hv_xen_ep_event(struct loop *loop, int fd, unsigned ev, void *opaque)
         /* spurious wake-up */
     }
     for (i = 0; i < ep->nrx; i++) {
-        struct hv_page *pg = ep->rx[i];
-
         for (w = 0; w < HVP_MAX_PORTS / 64; w++) {
-            uint64_t bits;
-
-            if (!__atomic_load_n(&pg->bits[w], __ATOMIC_RELAXED)) {
-                continue;
-            }
-            bits = __atomic_exchange_n(&pg->bits[w], 0, __ATOMIC_ACQ_REL);
-            while (bits) {
-                uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(bits);
-                struct hv_port *p = &d->ports[port];
-
-                bits &= bits - 1;
-                /* honour only ports bound to the page's sender */
-                if (p->state == HV_PORT_BOUND && p->owner == ep &&
-                    p->remote_domid == pg->sender_domid) {
-                    hv_ioreq_port_event(hs, d, port);
-                }
-            }
+            __atomic_store_n(&ep->rx[i]->bits[w], 0, __ATOMIC_RELAXED);
         }
     }
 }

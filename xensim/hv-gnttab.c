@@ -74,8 +74,8 @@ static int hv_gnt_pin(struct hv_dom *d, uint32_t ref, uint32_t grantee,
     int tries;
 
     for (tries = 0; tries < 16; tries++) {
-        if ((old & GTF_type_mask) != GTF_permit_access ||
-            e->domid != grantee || (write && (old & GTF_readonly))) {
+        if ((old & GTF_type_mask) != GTF_permit_access || e->domid != grantee ||
+            (write && (old & GTF_readonly))) {
             return GNTST_general_error;
         }
         want = old | GTF_reading | (write ? GTF_writing : 0);
@@ -123,14 +123,13 @@ static int hv_gnt_status_errno(int64_t st)
     }
 }
 
-int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m,
-                 struct hv_reply *r)
+int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_gnt_map *b = m->body;
     const uint32_t *refs = m->elems;
     bool write = b->flags & HVP_GNT_WRITE;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
-    struct hvp_gnt_map_r out = { 0, 0 };
+    struct hvp_gnt_map_r out = {0, 0};
     struct hv_gmap *gm;
     uint32_t i, n = m->nelems;
 
@@ -139,6 +138,9 @@ int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m,
     }
     if (n == 0 || (b->flags & ~(HVP_GNT_WRITE | HVP_GNT_WANT_FD))) {
         return -EINVAL;
+    }
+    if (c->mapped_refs + n > HV_MAX_PINS) {
+        return -ENOSPC;
     }
     gm = malloc(sizeof(*gm) + n * sizeof(uint32_t));
     if (!gm) {
@@ -167,6 +169,7 @@ int hv_h_gnt_map(struct hv_conn *c, const struct hvp_msg *m,
     memcpy(gm->refs, refs, n * sizeof(uint32_t));
     gm->next = c->gmaps;
     c->gmaps = gm;
+    c->mapped_refs += n;
     if (b->flags & HVP_GNT_WANT_FD) {
         hv_reply_fd(r, d->memfd);
     }
@@ -199,6 +202,7 @@ int hv_h_gnt_unmap(struct hv_conn *c, const struct hvp_msg *m,
             struct hv_gmap *gm = *pp;
 
             *pp = gm->next;
+            c->mapped_refs -= gm->count;
             hv_gmap_release(c->hs, gm);
             return 0;
         }
@@ -222,13 +226,19 @@ int hv_h_gnt_copy(struct hv_conn *c, const struct hvp_msg *m,
     const struct hvp_gnt_copy *b = m->body;
     const struct hvp_copy_seg *segs = m->elems;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
+    struct hvp_copy_info info = {0, 0, 0};
     uint32_t i;
 
     if (b->flags & ~HVP_GNT_WANT_FD) {
         return -EINVAL;
     }
+    if (d && d->mem) {
+        info.gnttab_gfn = d->gnttab_gfn;
+        info.gnttab_frames = d->gnttab_frames;
+    }
+    hv_reply_put(r, &info, sizeof(info));
     for (i = 0; i < m->nelems; i++) {
-        struct hvp_copy_r o = { GNTST_okay, 0, 0 };
+        struct hvp_copy_r o = {GNTST_okay, 0, 0};
         int64_t frame;
 
         if (!d || !d->mem) {
@@ -236,8 +246,8 @@ int hv_h_gnt_copy(struct hv_conn *c, const struct hvp_msg *m,
         } else if ((uint32_t)segs[i].offset + segs[i].len > HVP_PAGE) {
             o.status = GNTST_bad_copy_arg;
         } else {
-            frame = hv_gnt_check(d, segs[i].ref, c->domid,
-                                 segs[i].to_guest != 0);
+            frame =
+                hv_gnt_check(d, segs[i].ref, c->domid, segs[i].to_guest != 0);
             if (frame < 0) {
                 o.status = (int32_t)frame;
             } else {

@@ -30,8 +30,8 @@
 #include "xensim/hv-internal.h"
 #include "xensim/hvsvc.h"
 
-#define HVF_PRIV 0x1u    /* control domain only */
-#define HVF_ANY 0x2u     /* allowed before hello */
+#define HVF_PRIV 0x1u /* control domain only */
+#define HVF_ANY  0x2u /* allowed before hello */
 
 struct hv_cmd {
     hv_handler_fn *fn;
@@ -41,30 +41,30 @@ struct hv_cmd {
 static hv_handler_fn hv_h_hello, hv_h_restrict;
 
 static const struct hv_cmd hv_cmds[HVP_TYPE_MAX] = {
-    [HVP_HELLO] = { hv_h_hello, HVF_ANY },
-    [HVP_DOM_CREATE] = { hv_h_dom_create, HVF_PRIV },
-    [HVP_DOM_OP] = { hv_h_dom_op, 0 },
-    [HVP_DOM_INFO] = { hv_h_dom_info, 0 },
-    [HVP_DOM_LIST] = { hv_h_dom_list, HVF_PRIV },
-    [HVP_MEM_FD] = { hv_h_mem_fd, 0 },
-    [HVP_RESTRICT] = { hv_h_restrict, HVF_PRIV },
-    [HVP_EVT_ALLOC] = { hv_h_evt_alloc, 0 },
-    [HVP_EVT_BIND] = { hv_h_evt_bind, 0 },
-    [HVP_EVT_CLOSE] = { hv_h_evt_close, 0 },
-    [HVP_EVT_NOTIFY] = { hv_h_evt_notify, 0 },
-    [HVP_GNT_MAP] = { hv_h_gnt_map, 0 },
-    [HVP_GNT_UNMAP] = { hv_h_gnt_unmap, 0 },
-    [HVP_GNT_COPY] = { hv_h_gnt_copy, 0 },
-    [HVP_IOS_CREATE] = { hv_h_ios_create, HVF_PRIV },
-    [HVP_IOS_INFO] = { hv_h_ios_info, HVF_PRIV },
-    [HVP_IOS_STATE] = { hv_h_ios_state, HVF_PRIV },
-    [HVP_IOS_RANGE] = { hv_h_ios_range, HVF_PRIV },
-    [HVP_IOS_DESTROY] = { hv_h_ios_destroy, HVF_PRIV },
-    [HVP_VCPU_IO] = { hv_h_vcpu_io, 0 },
-    [HVP_DM_IRQ] = { hv_h_dm_irq, HVF_PRIV },
-    [HVP_DM_MODMEM] = { hv_h_dm_modmem, HVF_PRIV },
-    [HVP_DM_STATE] = { hv_h_dm_state, HVF_PRIV },
-    [HVP_DM_DIRTY] = { hv_h_dm_dirty, HVF_PRIV },
+    [HVP_HELLO] = {hv_h_hello, HVF_ANY},
+    [HVP_DOM_CREATE] = {hv_h_dom_create, HVF_PRIV},
+    [HVP_DOM_OP] = {hv_h_dom_op, 0},
+    [HVP_DOM_INFO] = {hv_h_dom_info, 0},
+    [HVP_DOM_LIST] = {hv_h_dom_list, HVF_PRIV},
+    [HVP_MEM_FD] = {hv_h_mem_fd, 0},
+    [HVP_RESTRICT] = {hv_h_restrict, HVF_PRIV},
+    [HVP_EVT_ALLOC] = {hv_h_evt_alloc, 0},
+    [HVP_EVT_BIND] = {hv_h_evt_bind, 0},
+    [HVP_EVT_CLOSE] = {hv_h_evt_close, 0},
+    [HVP_EVT_NOTIFY] = {hv_h_evt_notify, 0},
+    [HVP_GNT_MAP] = {hv_h_gnt_map, 0},
+    [HVP_GNT_UNMAP] = {hv_h_gnt_unmap, 0},
+    [HVP_GNT_COPY] = {hv_h_gnt_copy, 0},
+    [HVP_IOS_CREATE] = {hv_h_ios_create, HVF_PRIV},
+    [HVP_IOS_INFO] = {hv_h_ios_info, HVF_PRIV},
+    [HVP_IOS_STATE] = {hv_h_ios_state, HVF_PRIV},
+    [HVP_IOS_RANGE] = {hv_h_ios_range, HVF_PRIV},
+    [HVP_IOS_DESTROY] = {hv_h_ios_destroy, HVF_PRIV},
+    [HVP_VCPU_IO] = {hv_h_vcpu_io, 0},
+    [HVP_DM_IRQ] = {hv_h_dm_irq, HVF_PRIV},
+    [HVP_DM_MODMEM] = {hv_h_dm_modmem, HVF_PRIV},
+    [HVP_DM_STATE] = {hv_h_dm_state, HVF_PRIV},
+    [HVP_DM_DIRTY] = {hv_h_dm_dirty, HVF_PRIV},
 };
 
 uint32_t hv_new_id(struct hyp *hs)
@@ -132,13 +132,13 @@ void hv_reply_fd(struct hv_reply *r, int fd)
 int hv_send(struct hv_conn *c, uint16_t type, uint32_t seq, int status,
             const void *body, uint32_t len, const int *fds, unsigned nfds)
 {
-    struct hvp_hdr h = { HVP_VERSION, type, 0, seq, status };
+    struct hvp_hdr h = {HVP_VERSION, type, 0, seq, status};
     union {
         struct cmsghdr align;
         char buf[CMSG_SPACE(sizeof(int) * HVP_MAX_FDS)];
     } cbuf;
     struct iovec iov[2];
-    struct msghdr mh = { 0 };
+    struct msghdr mh = {0};
 
     if (c->dead) {
         return -EPIPE;
@@ -176,7 +176,7 @@ int hv_send(struct hv_conn *c, uint16_t type, uint32_t seq, int status,
     if (seq == 0 && c->status) {
         uint64_t one = 1;
 
-        __atomic_add_fetch(&c->status[0], 1, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&c->status->async, 1, __ATOMIC_RELEASE);
         if (write(c->ep.efd, &one, sizeof(one)) < 0) {
             /* eventfd overflow cannot happen at these rates */
         }
@@ -207,8 +207,9 @@ void hv_conn_kill(struct hv_conn *c, const char *why)
         return;
     }
     if (why) {
-        log_warnx("hv: dom%u client %u disconnected: %s", c->domid, c->ep.id,
-                  why);
+        /* clients can reconnect and misbehave at will: rate-limited */
+        log_ratelimited(&hs->log_rl, "hv: dom%u client %u disconnected: %s",
+                        c->domid, c->ep.id, why);
     }
     c->dead = true;
     loop_fd_del(hs->loop, c->fd);
@@ -233,7 +234,7 @@ static int hv_h_hello(struct hv_conn *c, const struct hvp_msg *m,
                       struct hv_reply *r)
 {
     const struct hvp_hello *b = m->body;
-    struct hvp_hello_r out = { c->domid, c->ep.id, c->priv, HVP_MAX_PORTS };
+    struct hvp_hello_r out = {c->domid, c->ep.id, c->priv, HVP_MAX_PORTS};
 
     if (c->hello || b->version != HVP_VERSION) {
         return -EPROTO;
@@ -276,8 +277,7 @@ static int hv_h_restrict(struct hv_conn *c, const struct hvp_msg *m,
 }
 
 /* One message from c; false when c was disconnected. */
-static bool hv_conn_dispatch(struct hv_conn *c, const uint8_t *buf,
-                             size_t len)
+static bool hv_conn_dispatch(struct hv_conn *c, const uint8_t *buf, size_t len)
 {
     struct hv_reply *r = c->hs->reply;
     struct hvp_msg m;
@@ -323,8 +323,8 @@ static void hv_conn_event(struct loop *loop, int fd, unsigned events,
     int budget = 64;
 
     while (budget-- > 0 && !c->dead) {
-        struct iovec iov = { abuf, sizeof(abuf) };
-        struct msghdr mh = { 0 };
+        struct iovec iov = {abuf, sizeof(abuf)};
+        struct msghdr mh = {0};
         ssize_t n;
 
         mh.msg_iov = &iov;
@@ -398,8 +398,7 @@ int hvsvc_adopt(struct hyp *hs, int fd, uint32_t domid, bool priv)
     return hv_conn_new(hs, fd, domid, priv);
 }
 
-static void hv_accept(struct loop *loop, int lfd, unsigned events,
-                      void *opaque)
+static void hv_accept(struct loop *loop, int lfd, unsigned events, void *opaque)
 {
     struct hyp *hs = opaque;
     struct hv_dom *d;
@@ -425,7 +424,7 @@ static void hv_accept(struct loop *loop, int lfd, unsigned events,
  * socket appears only when connects succeed. */
 static int hv_listen_at(struct hyp *hs, const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd, e;
 
     if (strlen(path) + 4 >= sizeof(sa.sun_path)) {
@@ -507,6 +506,7 @@ struct hyp *hvsvc_start(struct loop *loop, const char *dir)
         return NULL;
     }
     hs->loop = loop;
+    hs->log_rl = (struct ratelimit)RATELIMIT_INIT(1000, 20);
     hs->dir = dir ? strdup(dir) : NULL;
     hs->next_domid = 1;
     hs->lsock = -1;

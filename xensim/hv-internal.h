@@ -11,9 +11,10 @@
  * identity (its domain, privileged or not, an optional restriction)
  * and is a receiving event-channel endpoint (struct hv_ep: an eventfd
  * and one pending page per sending domain).  Each guest domain also
- * has a "xen" endpoint, owned by the daemon itself, for the ports Xen
- * would own: the ioreq vCPU ports and buffered ports.  A sender sets a
- * bit in the receiver's page for the sender's domain and writes the
+ * has a "xen" endpoint, owned by the daemon itself, for the buffered
+ * ioreq ports, and (HVM) one endpoint per vCPU owning its vCPU ports,
+ * whose eventfd and pending page go to the client driving that vCPU.  A sender
+ * sets a bit in the receiver's page for the sender's domain and writes the
  * receiver's eventfd, so notifications need no daemon round trip; a
  * receiver only honours bits for ports bound to that page's domain, so
  * a guest cannot raise another guest's ports.
@@ -24,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "xensim/hvproto.h"
 #include "xensim/hvsvc.h"
 
@@ -42,8 +44,8 @@ struct hv_ep {
     uint32_t id;
     uint32_t domid;
     int efd;
-    struct hv_conn *conn;     /* NULL for a domain's xen endpoint */
-    struct hv_page **rx;      /* one per sending domain */
+    struct hv_conn *conn; /* NULL for a domain's xen endpoint */
+    struct hv_page **rx;  /* one per sending domain */
     unsigned nrx;
 };
 
@@ -64,22 +66,25 @@ struct hv_range {
 
 struct hv_ios {
     uint16_t id;
+    uint32_t uid; /* unique in this daemon (EV_VCPU) */
     bool enabled;
     bool buffered;
     struct hv_conn *owner;
     int memfd;
-    uint8_t *pages;           /* frame 0 buffered, frame 1 ioreq */
-    uint32_t *vcpu_port;      /* xen-owned ports in the guest's domain */
+    uint8_t *pages;      /* frame 0 buffered, frame 1 ioreq */
+    uint32_t *vcpu_port; /* xen-owned ports in the guest's domain */
     uint32_t buf_port;
     struct hv_range ranges[HVP_MAX_RANGES];
     unsigned nranges;
 };
 
 struct hv_vcpu {
-    struct hv_conn *waiter;   /* blocked in VCPU_IO, or NULL */
+    struct hv_conn *waiter; /* blocked in VCPU_IO, or NULL */
     uint32_t seq;
-    struct hv_ios *server;    /* answering it, NULL while queued */
-    struct hvp_vcpu_io req;   /* kept while queued (paused domain) */
+    struct hv_ios *server;  /* answering it, NULL while queued */
+    struct hvp_vcpu_io req; /* kept while queued (paused domain) */
+    uint32_t told_conn;     /* endpoint id last sent EV_VCPU ... */
+    uint32_t told_server;   /* ... for this server uid */
 };
 
 struct hv_dom {
@@ -96,14 +101,15 @@ struct hv_dom {
     uint32_t reason;
     int memfd;
     uint8_t *mem;
-    struct hv_port *ports;    /* HVP_MAX_PORTS */
+    struct hv_port *ports; /* HVP_MAX_PORTS */
     struct hv_ep xen_ep;
-    int lsock;                /* DIR/domains/<id>/hv.sock */
-    uint16_t *gnt_pins;       /* per entry: mappings */
-    uint16_t *gnt_wpins;      /* per entry: writable mappings */
+    int lsock;           /* DIR/domains/<id>/hv.sock */
+    uint16_t *gnt_pins;  /* per entry: mappings */
+    uint16_t *gnt_wpins; /* per entry: writable mappings */
     struct hv_ios *ios[HVP_MAX_IOREQ_SERVERS];
     uint16_t next_ios;
     struct hv_vcpu *vcpu;
+    struct hv_ep *vcpu_ep; /* HVM: per vCPU, owns its vp_eports */
     uint32_t cf8;
     /* device-model ops, recorded */
     uint32_t isa_levels;
@@ -134,13 +140,17 @@ struct hv_conn {
     bool hello;
     uint32_t domid;
     bool priv;
-    int64_t restrict_to;      /* -1: none */
+    int64_t restrict_to; /* -1: none */
     struct hv_ep ep;
     int status_fd;
-    uint64_t *status;         /* word 0: async messages sent */
+    struct hvp_status *status;
     struct hv_gmap *gmaps;
     uint32_t next_handle;
+    uint32_t mapped_refs; /* pins held, bounded by HV_MAX_PINS */
 };
+
+/* Grant pins one connection may hold at once (a memory bound). */
+#define HV_MAX_PINS 65536u
 
 struct hyp {
     struct loop *loop;
@@ -148,10 +158,11 @@ struct hyp {
     int lsock;
     struct hv_dom *doms;
     struct hv_conn *conns;
-    uint32_t next_id;         /* endpoint and page ids */
+    uint32_t next_id; /* endpoint and page ids */
     uint32_t next_domid;
     struct hvsvc_hooks hooks;
-    struct hv_reply *reply;   /* scratch for the message being handled */
+    struct hv_reply *reply;  /* scratch for the message being handled */
+    struct ratelimit log_rl; /* client-triggered messages */
 };
 
 /* A reply under construction: body bytes and fds to attach. */
@@ -161,7 +172,7 @@ struct hv_reply {
     uint32_t len;
     int fds[HVP_MAX_FDS];
     unsigned nfds;
-    bool deferred;            /* answered later (vCPU I/O) */
+    bool deferred; /* answered later (vCPU I/O) */
 };
 
 typedef int hv_handler_fn(struct hv_conn *c, const struct hvp_msg *m,
@@ -189,25 +200,25 @@ hv_handler_fn hv_h_dom_create, hv_h_dom_op, hv_h_dom_info, hv_h_dom_list,
     hv_h_mem_fd, hv_h_dm_irq, hv_h_dm_modmem, hv_h_dm_state, hv_h_dm_dirty;
 
 /* hv-evtchn.c */
+/* The page `ep` reads for events sent by domain `sender` (created). */
+struct hv_page *hv_rx_page(struct hyp *hs, struct hv_ep *ep, uint32_t sender);
 int hv_port_alloc(struct hv_dom *d, uint32_t remote, struct hv_ep *owner);
 void hv_port_close(struct hyp *hs, struct hv_dom *d, uint32_t port);
 void hv_evtchn_raise(struct hyp *hs, struct hv_dom *d, uint32_t port);
 void hv_evtchn_conn_gone(struct hyp *hs, struct hv_conn *c);
 void hv_evtchn_dom_gone(struct hyp *hs, struct hv_dom *d);
 void hv_xen_ep_event(struct loop *loop, int fd, unsigned ev, void *opaque);
-hv_handler_fn hv_h_evt_alloc, hv_h_evt_bind, hv_h_evt_close,
-    hv_h_evt_notify;
+hv_handler_fn hv_h_evt_alloc, hv_h_evt_bind, hv_h_evt_close, hv_h_evt_notify;
 
 /* hv-gnttab.c */
 void hv_gnttab_conn_gone(struct hyp *hs, struct hv_conn *c);
 hv_handler_fn hv_h_gnt_map, hv_h_gnt_unmap, hv_h_gnt_copy;
 
 /* hv-ioreq.c */
-void hv_ioreq_port_event(struct hyp *hs, struct hv_dom *d, uint32_t port);
 void hv_ioreq_conn_gone(struct hyp *hs, struct hv_conn *c);
 void hv_ioreq_dom_gone(struct hyp *hs, struct hv_dom *d);
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d);
-hv_handler_fn hv_h_ios_create, hv_h_ios_info, hv_h_ios_state,
-    hv_h_ios_range, hv_h_ios_destroy, hv_h_vcpu_io;
+hv_handler_fn hv_h_ios_create, hv_h_ios_info, hv_h_ios_state, hv_h_ios_range,
+    hv_h_ios_destroy, hv_h_vcpu_io;
 
 #endif

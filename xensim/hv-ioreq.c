@@ -39,8 +39,7 @@ static ioreq_t *hv_ios_slot(struct hv_ios *s, uint32_t vcpu)
     return &((shared_iopage_t *)(s->pages + HVP_PAGE))->vcpu_ioreq[vcpu];
 }
 
-static int hv_ios_target(struct hv_conn *c, uint32_t domid,
-                         struct hv_dom **out)
+static int hv_ios_target(struct hv_conn *c, uint32_t domid, struct hv_dom **out)
 {
     struct hv_dom *d = hv_dom_find(c->hs, domid);
 
@@ -73,7 +72,7 @@ static void hv_vcpu_reply(struct hv_dom *d, uint32_t v, int status,
                           uint64_t data, uint32_t server)
 {
     struct hv_vcpu *vc = &d->vcpu[v];
-    struct hvp_vcpu_io_r o = { data, server, 0 };
+    struct hvp_vcpu_io_r o = {data, server, 0};
     struct hv_conn *w = vc->waiter;
 
     vc->waiter = NULL;
@@ -95,7 +94,16 @@ static void hv_ios_free(struct hyp *hs, struct hv_dom *d, unsigned slot)
 
     for (v = 0; v < d->vcpus; v++) {
         if (d->vcpu[v].server == s) {
-            hv_vcpu_reply(d, v, 0, hv_ones(d->vcpu[v].req.size), UINT32_MAX);
+            uint8_t st = hv_ios_slot(s, v)->state;
+
+            if (st == STATE_IOREQ_READY || st == STATE_IOREQ_INPROCESS) {
+                hv_vcpu_reply(d, v, 0, hv_ones(d->vcpu[v].req.size),
+                              UINT32_MAX);
+            } else {
+                /* answered: the client reads it from its own mapping */
+                d->vcpu[v].waiter = NULL;
+                d->vcpu[v].server = NULL;
+            }
         }
         if (s->vcpu_port[v]) {
             hv_port_close(hs, d, s->vcpu_port[v]);
@@ -115,7 +123,7 @@ int hv_h_ios_create(struct hv_conn *c, const struct hvp_msg *m,
                     struct hv_reply *r)
 {
     const struct hvp_ios_create *b = m->body;
-    struct hvp_ios_id out = { b->domid, 0 };
+    struct hvp_ios_id out = {b->domid, 0};
     struct hv_dom *d;
     struct hv_ios *s;
     unsigned slot;
@@ -140,8 +148,8 @@ int hv_h_ios_create(struct hv_conn *c, const struct hvp_msg *m,
     }
     s->memfd = memfd_create("hv-ioreq", MFD_CLOEXEC);
     if (s->memfd < 0 || ftruncate(s->memfd, 2 * HVP_PAGE) < 0 ||
-        (s->pages = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE,
-                         MAP_SHARED, s->memfd, 0)) == MAP_FAILED) {
+        (s->pages = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                         s->memfd, 0)) == MAP_FAILED) {
         rc = -errno;
         if (s->memfd >= 0) {
             close(s->memfd);
@@ -154,8 +162,9 @@ int hv_h_ios_create(struct hv_conn *c, const struct hvp_msg *m,
     s->owner = c;
     s->buffered = b->bufioreq != 0;
     d->ios[slot] = s;
+    s->uid = hv_new_id(c->hs);
     for (v = 0; v < d->vcpus; v++) {
-        port = hv_port_alloc(d, c->domid, &d->xen_ep);
+        port = hv_port_alloc(d, c->domid, &d->vcpu_ep[v]);
         if (port < 0) {
             hv_ios_free(c->hs, d, slot);
             return port;
@@ -257,8 +266,8 @@ int hv_h_ios_range(struct hv_conn *c, const struct hvp_msg *m,
     if (s->nranges == HVP_MAX_RANGES) {
         return -ENOSPC;
     }
-    s->ranges[s->nranges++] = (struct hv_range){ (uint8_t)b->type, b->start,
-                                                 b->end };
+    s->ranges[s->nranges++] =
+        (struct hv_range){(uint8_t)b->type, b->start, b->end};
     return 0;
 }
 
@@ -323,8 +332,8 @@ static struct hv_ios *hv_select(struct hv_dom *d, struct hvp_vcpu_io *io)
     if (io->type == IOREQ_TYPE_PIO && (io->addr & ~3ull) == 0xcfc &&
         (d->cf8 & 0x80000000u)) {
         uint64_t sbdf = (d->cf8 >> 8) & 0xffff;
-        uint64_t reg = (d->cf8 & 0xfc) | ((d->cf8 >> 16) & 0xf00) |
-                       (io->addr & 3);
+        uint64_t reg =
+            (d->cf8 & 0xfc) | ((d->cf8 >> 16) & 0xf00) | (io->addr & 3);
 
         s = hv_route(d, IOREQ_TYPE_PCI_CONFIG, sbdf, sbdf);
         if (s) {
@@ -346,7 +355,7 @@ static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
     buffered_iopage_t *bp = (buffered_iopage_t *)s->pages;
     uint64_t *ptrs = (uint64_t *)(void *)s->pages;
     uint32_t qw = io->size == 8 ? 2 : 1, rd, wr;
-    buf_ioreq_t slot = { 0 };
+    buf_ioreq_t slot = {0};
 
     if (!s->buffered || io->dir != IOREQ_WRITE || io->data_is_ptr ||
         io->count != 1 || io->addr >> 20 || io->type == IOREQ_TYPE_PCI_CONFIG) {
@@ -368,8 +377,11 @@ static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
         bp->buf_ioreq[(wr + 1) % IOREQ_BUFFER_SLOT_NUM] = slot;
     }
     __atomic_store_n(&bp->write_pointer, wr + qw, __ATOMIC_RELEASE);
-    /* keep both pointers small, as Xen does, without losing a read */
-    for (;;) {
+    /*
+     * Keep both pointers small, as Xen does, without losing a read; a
+     * device model rewriting read_pointer under us only delays it.
+     */
+    for (int tries = 0; tries < 16; tries++) {
         uint64_t old = __atomic_load_n(ptrs, __ATOMIC_ACQUIRE);
         uint32_t orp = (uint32_t)old, owp = (uint32_t)(old >> 32);
         uint64_t nv;
@@ -379,12 +391,47 @@ static bool hv_buf_write(struct hyp *hs, struct hv_dom *d, struct hv_ios *s,
         }
         nv = (uint64_t)(owp - IOREQ_BUFFER_SLOT_NUM) << 32 |
              (orp - IOREQ_BUFFER_SLOT_NUM);
-        if (__atomic_compare_exchange_n(ptrs, &old, nv, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (__atomic_compare_exchange_n(ptrs, &old, nv, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
             break;
         }
     }
     hv_evtchn_raise(hs, d, s->buf_port);
+    return true;
+}
+
+/*
+ * Prepares the waiting client to take the server's answer itself:
+ * the first time this client meets this server on this vCPU it gets
+ * EV_VCPU with the vCPU endpoint's eventfd, its pending page for the
+ * server's domain and the server's pages; every time, the status page
+ * names the request and the server.  False if the client is gone.
+ */
+static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
+                         struct hv_ios *s)
+{
+    struct hv_vcpu *vc = &d->vcpu[v];
+    struct hv_conn *w = vc->waiter;
+    struct hv_ep *ep = &d->vcpu_ep[v];
+
+    if (!w) {
+        return false;
+    }
+    if (vc->told_conn != w->ep.id || vc->told_server != s->uid) {
+        struct hv_page *pg = hv_rx_page(hs, ep, s->owner->domid);
+        struct hvp_ev_vcpu ev = {
+            d->domid, v, s->vcpu_port[v], ep->id, pg ? pg->id : 0, s->uid};
+        int fds[3] = {ep->efd, pg ? pg->fd : -1, s->memfd};
+
+        if (!pg || hv_send(w, HVP_EV_VCPU, 0, 0, &ev, sizeof(ev), fds, 3)) {
+            hv_vcpu_reply(d, v, -ENOMEM, 0, UINT32_MAX);
+            return false;
+        }
+        vc->told_conn = w->ep.id;
+        vc->told_server = s->uid;
+    }
+    __atomic_store_n(&w->status->io_server, s->uid, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->status->io_seq, vc->seq, __ATOMIC_RELEASE);
     return true;
 }
 
@@ -404,6 +451,9 @@ static void hv_vcpu_dispatch(struct hyp *hs, struct hv_dom *d, uint32_t v)
     d->ioreqs++;
     if ((io->flags & HVP_IO_BUFFERED) && hv_buf_write(hs, d, s, io)) {
         hv_vcpu_reply(d, v, 0, 0, s->id);
+        return;
+    }
+    if (!hv_vcpu_tell(hs, d, v, s)) {
         return;
     }
     slot = hv_ios_slot(s, v);
@@ -426,8 +476,8 @@ static void hv_vcpu_dispatch(struct hyp *hs, struct hv_dom *d, uint32_t v)
 
 static bool hv_io_valid(const struct hvp_vcpu_io *io)
 {
-    bool pow2 = io->size == 1 || io->size == 2 || io->size == 4 ||
-                io->size == 8;
+    bool pow2 =
+        io->size == 1 || io->size == 2 || io->size == 4 || io->size == 8;
 
     if (!pow2 || io->dir > 1 || io->df > 1 || io->data_is_ptr > 1 ||
         io->count == 0 || io->count > 4096 || (io->flags & ~HVP_IO_BUFFERED)) {
@@ -445,8 +495,7 @@ static bool hv_io_valid(const struct hvp_vcpu_io *io)
     }
 }
 
-int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
-                 struct hv_reply *r)
+int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_vcpu_io *b = m->body;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
@@ -468,7 +517,21 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
         return -ESHUTDOWN;
     }
     vc = &d->vcpu[b->vcpu];
-    if (vc->waiter || vc->server) {
+    if (vc->server) {
+        /* the previous access went to a server: did its client take it? */
+        ioreq_t *slot = hv_ios_slot(vc->server, b->vcpu);
+
+        if (slot->state == STATE_IOREQ_NONE) {
+            vc->server = NULL;
+            vc->waiter = NULL;
+        } else if (!vc->waiter && slot->state == STATE_IORESP_READY) {
+            slot->state = STATE_IOREQ_NONE; /* its client died: drop it */
+            vc->server = NULL;
+        } else {
+            return -EBUSY;
+        }
+    }
+    if (vc->waiter) {
         return -EBUSY;
     }
     vc->waiter = c;
@@ -479,33 +542,6 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m,
         hv_vcpu_dispatch(c->hs, d, b->vcpu);
     }
     return 0;
-}
-
-void hv_ioreq_port_event(struct hyp *hs, struct hv_dom *d, uint32_t port)
-{
-    unsigned i;
-    uint32_t v;
-
-    for (i = 0; i < HVP_MAX_IOREQ_SERVERS; i++) {
-        struct hv_ios *s = d->ios[i];
-
-        for (v = 0; s && v < d->vcpus; v++) {
-            ioreq_t *slot;
-
-            if (s->vcpu_port[v] != port || d->vcpu[v].server != s) {
-                continue;
-            }
-            slot = hv_ios_slot(s, v);
-            __atomic_thread_fence(__ATOMIC_ACQUIRE);
-            if (slot->state != STATE_IORESP_READY) {
-                return; /* not answered yet */
-            }
-            __atomic_thread_fence(__ATOMIC_ACQUIRE);
-            slot->state = STATE_IOREQ_NONE;
-            hv_vcpu_reply(d, v, 0, slot->data, s->id);
-            return;
-        }
-    }
 }
 
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d)

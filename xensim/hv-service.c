@@ -34,7 +34,7 @@ static void hyp_on_released(void *opaque, uint32_t domid)
 
 int hyp_start(struct simhost *h)
 {
-    struct hvsvc_hooks hooks = { hyp_on_shutdown, hyp_on_released, h };
+    struct hvsvc_hooks hooks = {hyp_on_shutdown, hyp_on_released, h};
     struct hyp *hs = hvsvc_start(h->loop, h->dir);
 
     if (!hs) {

@@ -75,7 +75,7 @@ static uint64_t *hvc_pg_get(struct hvc *c, uint32_t id, int fd, bool rx)
         return NULL;
     }
     c->pgs = grown;
-    c->pgs[c->npgs++] = (struct hvc_pg){ id, bits, rx };
+    c->pgs[c->npgs++] = (struct hvc_pg){id, bits, rx};
     return bits;
 }
 
@@ -106,14 +106,77 @@ static int hvc_bound(struct hvc *c, const struct hvp_bound *b, int *fds,
     return 0;
 }
 
-void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds,
-               unsigned nfds)
+/* EV_VCPU: where a vCPU's answers will come from (see hvproto.h). */
+static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e, int *fds,
+                           unsigned nfds)
+{
+    struct hvc_vcpu *v = NULL, *grown;
+    struct hvc_srv *sv = NULL;
+    unsigned i;
+
+    if (nfds != 3 || e->port == 0 || e->port >= HVP_MAX_PORTS) {
+        for (i = 0; i < nfds; i++) {
+            close(fds[i]);
+        }
+        return;
+    }
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == e->domid && c->vcpus[i].vcpu == e->vcpu) {
+            v = &c->vcpus[i];
+        }
+    }
+    if (!v) {
+        grown = realloc(c->vcpus, (c->nvcpus + 1) * sizeof(*grown));
+        if (!grown) {
+            for (i = 0; i < nfds; i++) {
+                close(fds[i]);
+            }
+            return;
+        }
+        c->vcpus = grown;
+        v = &c->vcpus[c->nvcpus++];
+    }
+    v->domid = e->domid;
+    v->vcpu = e->vcpu;
+    v->port = e->port;
+    v->efd = hvc_ep_get(c, e->ep, fds[0]);
+    v->rx = hvc_pg_get(c, e->rx_page, fds[1], false);
+    for (i = 0; i < c->nsrvs; i++) {
+        if (c->srvs[i].uid == e->server) {
+            sv = &c->srvs[i];
+        }
+    }
+    if (sv) {
+        close(fds[2]);
+        return;
+    }
+    grown = NULL;
+    sv = realloc(c->srvs, (c->nsrvs + 1) * sizeof(*sv));
+    if (!sv) {
+        close(fds[2]);
+        return;
+    }
+    c->srvs = sv;
+    sv = &c->srvs[c->nsrvs];
+    sv->uid = e->server;
+    sv->base =
+        mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
+    close(fds[2]);
+    if (sv->base != MAP_FAILED) {
+        c->nsrvs++;
+    }
+}
+
+void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds, unsigned nfds)
 {
     const struct hvp_port *u;
 
     switch (m->hdr.type) {
     case HVP_EV_PEER:
         hvc_bound(c, m->body, fds, nfds);
+        return;
+    case HVP_EV_VCPU:
+        hvc_vcpu_learn(c, m->body, fds, nfds);
         return;
     case HVP_EV_UNBOUND:
         u = m->body;
@@ -140,6 +203,14 @@ void hvc_evtchn_fini(struct hvc *c)
     for (i = 0; i < c->npgs; i++) {
         munmap(c->pgs[i].bits, HVP_PAGE);
     }
+    for (i = 0; i < c->nsrvs; i++) {
+        munmap(c->srvs[i].base, 2 * HVP_PAGE);
+    }
+    free(c->srvs);
+    free(c->vcpus);
+    c->srvs = NULL;
+    c->vcpus = NULL;
+    c->nsrvs = c->nvcpus = 0;
     free(c->eps);
     free(c->pgs);
     c->eps = NULL;
@@ -154,7 +225,7 @@ int hvc_evtchn_fd(struct hvc *c)
 
 int hvc_evtchn_alloc_unbound(struct hvc *c, uint32_t remote_domid)
 {
-    struct hvp_evt_alloc b = { remote_domid, 0 };
+    struct hvp_evt_alloc b = {remote_domid, 0};
     struct hvc_reply rep;
     uint32_t port;
     int rc = hvc_call(c, HVP_EVT_ALLOC, &b, sizeof(b), NULL, 0, &rep);
@@ -177,7 +248,7 @@ int hvc_evtchn_alloc_unbound(struct hvc *c, uint32_t remote_domid)
 int hvc_evtchn_bind_interdomain(struct hvc *c, uint32_t remote_domid,
                                 uint32_t remote_port)
 {
-    struct hvp_evt_bind b = { remote_domid, remote_port };
+    struct hvp_evt_bind b = {remote_domid, remote_port};
     struct hvp_bound bound;
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_EVT_BIND, &b, sizeof(b), NULL, 0, &rep);
@@ -204,7 +275,7 @@ static bool hvc_port_ok(struct hvc *c, uint32_t port)
 
 int hvc_evtchn_close(struct hvc *c, uint32_t port)
 {
-    struct hvp_port b = { port, 0 };
+    struct hvp_port b = {port, 0};
     int rc;
 
     if (!hvc_port_ok(c, port)) {
@@ -219,15 +290,15 @@ int hvc_evtchn_close(struct hvc *c, uint32_t port)
 
 int hvc_evtchn_notify_slow(struct hvc *c, uint32_t port)
 {
-    struct hvp_port b = { port, 0 };
+    struct hvp_port b = {port, 0};
 
     return hvc_simple(c, HVP_EVT_NOTIFY, &b, sizeof(b));
 }
 
 static bool hvc_async_waiting(struct hvc *c)
 {
-    return c->status &&
-           __atomic_load_n(&c->status[0], __ATOMIC_ACQUIRE) != c->async_seen;
+    return c->status && __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE) !=
+                            c->async_seen;
 }
 
 int hvc_evtchn_notify(struct hvc *c, uint32_t port)
@@ -351,7 +422,7 @@ int hvc_evtchn_unmask(struct hvc *c, uint32_t port)
 
 int hvc_evtchn_wait(struct hvc *c, int timeout_ms)
 {
-    struct pollfd pfd = { c->efd, POLLIN, 0 };
+    struct pollfd pfd = {c->efd, POLLIN, 0};
     int port, rc;
 
     for (;;) {

@@ -15,9 +15,9 @@ struct hvc_port {
     uint8_t state;
     uint32_t peer_domid;
     uint32_t peer_port;
-    int peer_efd;             /* borrowed from the endpoint cache */
-    uint64_t *tx;             /* peer's pending page for our domain */
-    uint64_t *rx;             /* our pending page for the peer's domain */
+    int peer_efd; /* borrowed from the endpoint cache */
+    uint64_t *tx; /* peer's pending page for our domain */
+    uint64_t *rx; /* our pending page for the peer's domain */
 };
 
 struct hvc_ep {
@@ -28,7 +28,7 @@ struct hvc_ep {
 struct hvc_pg {
     uint32_t id;
     uint64_t *bits;
-    bool rx;                  /* scanned by pending() */
+    bool rx; /* scanned by pending() */
 };
 
 struct hvc_mem {
@@ -36,6 +36,23 @@ struct hvc_mem {
     int fd;
     uint8_t *base;
     uint64_t pages;
+    uint64_t gnt_gfn;    /* its grant table, once a copy told us */
+    uint32_t gnt_frames; /* 0: not known yet */
+};
+
+/* Where a vCPU's synchronous answers arrive (EV_VCPU). */
+struct hvc_vcpu {
+    uint32_t domid;
+    uint32_t vcpu;
+    uint32_t port;
+    int efd;      /* borrowed from the endpoint cache */
+    uint64_t *rx; /* borrowed from the page cache */
+};
+
+/* An ioreq server's pages, mapped for reading answers. */
+struct hvc_srv {
+    uint32_t uid;
+    uint8_t *base;
 };
 
 struct hvc_gmap {
@@ -52,9 +69,9 @@ struct hvc {
     bool broken;
     uint32_t seq;
     int efd;
-    uint64_t *status;
+    struct hvp_status *status;
     uint64_t async_seen;
-    struct hvc_port *ports;   /* HVP_MAX_PORTS */
+    struct hvc_port *ports; /* HVP_MAX_PORTS */
     uint64_t latched[HVP_MAX_PORTS / 64];
     uint64_t masked[HVP_MAX_PORTS / 64];
     uint32_t cursor;
@@ -65,8 +82,12 @@ struct hvc {
     struct hvc_mem *mems;
     unsigned nmems;
     struct hvc_gmap *gmaps;
+    struct hvc_vcpu *vcpus;
+    unsigned nvcpus;
+    struct hvc_srv *srvs;
+    unsigned nsrvs;
     struct hvc_domain_info self;
-    uint64_t *rbuf;           /* receive buffer, HVP_MAX_MSG + 8 */
+    uint64_t *rbuf; /* receive buffer, HVP_MAX_MSG + 8 */
 };
 
 /* A reply: the parsed message plus the fds that came with it. */
@@ -76,6 +97,14 @@ struct hvc_reply {
     unsigned nfds;
 };
 
+/* Sends one request (its seq is then c->seq); 0 or -errno. */
+int hvc_send_req(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
+                 const void *elems, uint32_t elen);
+/*
+ * One message from the socket (flags: 0 or MSG_DONTWAIT), parsed as a
+ * reply; async events are handled and reported as -EINPROGRESS.
+ */
+int hvc_recv_one(struct hvc *c, int flags, struct hvc_reply *rep);
 /*
  * Sends one request (body, then elems) and waits for its reply,
  * handling async events meanwhile.  Returns the reply's status (0 or
@@ -89,8 +118,7 @@ void hvc_reply_close(struct hvc_reply *rep);
 int hvc_simple(struct hvc *c, uint16_t type, const void *b, uint32_t len);
 /* Handles every async event waiting on the socket. */
 void hvc_drain(struct hvc *c);
-void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds,
-               unsigned nfds);
+void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds, unsigned nfds);
 
 /* hvc-mem.c */
 struct hvc_mem *hvc_mem_find(struct hvc *c, uint32_t domid);

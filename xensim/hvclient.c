@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xensim hypervisor client: connection, request/reply, domains,
- * ioreq servers, vCPU I/O and device-model operations.  Event channels
- * are in hvc-evtchn.c, memory and grants in hvc-mem.c.
+ * xensim hypervisor client: connection, request/reply and domains.
+ * Event channels are in hvc-evtchn.c, memory and grants in hvc-mem.c,
+ * ioreq servers, vCPU I/O and device-model operations in hvc-ioreq.c.
  *
  * Every message from the daemon goes through hvproto_parse; a reply
  * of the wrong type or a malformed message marks the connection
@@ -20,8 +20,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <xen/hvm/ioreq.h>
-
 #include "xensim/hvclient-internal.h"
 
 void hvc_reply_close(struct hvc_reply *rep)
@@ -38,8 +36,8 @@ void hvc_reply_close(struct hvc_reply *rep)
 static ssize_t hvc_recv(struct hvc *c, int flags, struct hvc_reply *rep)
 {
     char cbuf[CMSG_SPACE(sizeof(int) * HVP_MAX_FDS)];
-    struct iovec iov = { c->rbuf, HVP_MAX_MSG + 8 };
-    struct msghdr mh = { 0 };
+    struct iovec iov = {c->rbuf, HVP_MAX_MSG + 8};
+    struct msghdr mh = {0};
     struct cmsghdr *cm;
     ssize_t n;
 
@@ -84,9 +82,8 @@ void hvc_drain(struct hvc *c)
 {
     struct hvc_reply rep;
 
-    c->async_seen = c->status ? __atomic_load_n(&c->status[0],
-                                                __ATOMIC_ACQUIRE)
-                              : 0;
+    c->async_seen =
+        c->status ? __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE) : 0;
     while (!c->broken) {
         ssize_t n = hvc_recv(c, MSG_DONTWAIT, &rep);
 
@@ -103,15 +100,14 @@ void hvc_drain(struct hvc *c)
     }
 }
 
-int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
-             const void *elems, uint32_t elen, struct hvc_reply *rep)
+int hvc_send_req(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
+                 const void *elems, uint32_t elen)
 {
-    struct hvp_hdr h = { HVP_VERSION, type, 0, 0, 0 };
-    struct iovec iov[3] = { { &h, sizeof(h) }, { (void *)body, blen },
-                            { (void *)elems, elen } };
-    struct msghdr mh = { 0 };
+    struct hvp_hdr h = {HVP_VERSION, type, 0, 0, 0};
+    struct iovec iov[3] = {
+        {&h, sizeof(h)}, {(void *)body, blen}, {(void *)elems, elen}};
+    struct msghdr mh = {0};
 
-    rep->nfds = 0;
     if (c->broken) {
         return -EPROTO;
     }
@@ -129,20 +125,53 @@ int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
         c->broken = true;
         return -errno;
     }
-    for (;;) {
-        ssize_t n = hvc_recv(c, 0, rep);
+    return 0;
+}
 
-        if (n < 0) {
-            c->broken = true;
-            return (int)n;
+int hvc_recv_one(struct hvc *c, int flags, struct hvc_reply *rep)
+{
+    ssize_t n = hvc_recv(c, flags, rep);
+
+    if (n == -EAGAIN) {
+        return (int)n;
+    }
+    if (n < 0) {
+        c->broken = true;
+        return (int)n;
+    }
+    if (hvproto_parse(c->rbuf, (size_t)n, 1, &rep->m) < 0) {
+        hvc_reply_close(rep);
+        c->broken = true;
+        return -EPROTO;
+    }
+    if (rep->m.hdr.seq == 0) {
+        hvc_async(c, &rep->m, rep->fds, rep->nfds);
+        rep->nfds = 0;
+        return -EINPROGRESS;
+    }
+    return 0;
+}
+
+int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
+             const void *elems, uint32_t elen, struct hvc_reply *rep)
+{
+    int rc = hvc_send_req(c, type, body, blen, elems, elen);
+
+    rep->nfds = 0;
+    if (rc < 0) {
+        return rc;
+    }
+    for (;;) {
+        rc = hvc_recv_one(c, 0, rep);
+        if (rc == -EINPROGRESS) {
+            continue;
         }
-        if (hvproto_parse(c->rbuf, (size_t)n, 1, &rep->m) < 0) {
+        if (rc < 0) {
+            return rc;
+        }
+        if (rep->m.hdr.seq != c->seq && rep->m.hdr.type == HVP_VCPU_IO) {
+            /* a late failure report for an access we already finished */
             hvc_reply_close(rep);
-            c->broken = true;
-            return -EPROTO;
-        }
-        if (rep->m.hdr.seq == 0) {
-            hvc_async(c, &rep->m, rep->fds, rep->nfds);
             continue;
         }
         if (rep->m.hdr.seq != c->seq || rep->m.hdr.type != type) {
@@ -159,7 +188,7 @@ int hvc_call(struct hvc *c, uint16_t type, const void *body, uint32_t blen,
 
 static int hvc_connect(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd;
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -183,7 +212,7 @@ static int hvc_connect(const char *path)
 
 static int hvc_hello(struct hvc *c)
 {
-    struct hvp_hello b = { HVP_VERSION, 0 };
+    struct hvp_hello b = {HVP_VERSION, 0};
     const struct hvp_hello_r *o;
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_HELLO, &b, sizeof(b), NULL, 0, &rep);
@@ -277,8 +306,7 @@ bool hvc_privileged(const struct hvc *c)
 }
 
 /* A request whose reply has no body of interest. */
-int hvc_simple(struct hvc *c, uint16_t type, const void *b,
-                      uint32_t len)
+int hvc_simple(struct hvc *c, uint16_t type, const void *b, uint32_t len)
 {
     struct hvc_reply rep;
     int rc = hvc_call(c, type, b, len, NULL, 0, &rep);
@@ -291,7 +319,7 @@ int hvc_simple(struct hvc *c, uint16_t type, const void *b,
 
 int hvc_restrict(struct hvc *c, uint32_t domid)
 {
-    struct hvp_domid b = { domid, 0 };
+    struct hvp_domid b = {domid, 0};
 
     return hvc_simple(c, HVP_RESTRICT, &b, sizeof(b));
 }
@@ -299,9 +327,9 @@ int hvc_restrict(struct hvc *c, uint32_t domid)
 int hvc_domain_create(struct hvc *c, const struct hvc_domain_config *cfg,
                       uint32_t *domid)
 {
-    struct hvp_dom_create b = { (uint32_t)cfg->type, cfg->vcpus,
-                                (cfg->mem_kib + 3) / 4, cfg->gnttab_frames,
-                                cfg->domid };
+    struct hvp_dom_create b = {(uint32_t)cfg->type, cfg->vcpus,
+                               (cfg->mem_kib + 3) / 4, cfg->gnttab_frames,
+                               cfg->domid};
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_DOM_CREATE, &b, sizeof(b), NULL, 0, &rep);
 
@@ -312,10 +340,9 @@ int hvc_domain_create(struct hvc *c, const struct hvc_domain_config *cfg,
     return rc;
 }
 
-static int hvc_dom_op(struct hvc *c, uint32_t domid, uint32_t op,
-                      uint32_t arg)
+static int hvc_dom_op(struct hvc *c, uint32_t domid, uint32_t op, uint32_t arg)
 {
-    struct hvp_dom_op b = { domid, op, arg, 0 };
+    struct hvp_dom_op b = {domid, op, arg, 0};
 
     return hvc_simple(c, HVP_DOM_OP, &b, sizeof(b));
 }
@@ -356,10 +383,9 @@ static void hvc_info_from(const struct hvp_dom_info *i,
     o->shutdown_reason = i->shutdown_reason;
 }
 
-int hvc_domain_info(struct hvc *c, uint32_t domid,
-                    struct hvc_domain_info *out)
+int hvc_domain_info(struct hvc *c, uint32_t domid, struct hvc_domain_info *out)
 {
-    struct hvp_domid b = { domid, 0 };
+    struct hvp_domid b = {domid, 0};
     struct hvc_reply rep;
     int rc = hvc_call(c, HVP_DOM_INFO, &b, sizeof(b), NULL, 0, &rep);
 
@@ -370,10 +396,10 @@ int hvc_domain_info(struct hvc *c, uint32_t domid,
     return rc;
 }
 
-int hvc_domain_list(struct hvc *c, uint32_t first,
-                    struct hvc_domain_info *out, unsigned max)
+int hvc_domain_list(struct hvc *c, uint32_t first, struct hvc_domain_info *out,
+                    unsigned max)
 {
-    struct hvp_domid b = { first, 0 };
+    struct hvp_domid b = {first, 0};
     const struct hvp_dom_info *e;
     struct hvc_reply rep;
     unsigned i;
@@ -388,185 +414,4 @@ int hvc_domain_list(struct hvc *c, uint32_t first,
     }
     hvc_reply_close(&rep);
     return (int)i;
-}
-
-int hvc_ioreq_server_create(struct hvc *c, uint32_t domid, bool bufioreq,
-                            uint16_t *id)
-{
-    struct hvp_ios_create b = { domid, bufioreq ? 1u : 0u };
-    struct hvc_reply rep;
-    int rc = hvc_call(c, HVP_IOS_CREATE, &b, sizeof(b), NULL, 0, &rep);
-
-    if (rc == 0) {
-        *id = (uint16_t)((const struct hvp_ios_id *)rep.m.body)->id;
-        hvc_reply_close(&rep);
-    }
-    return rc;
-}
-
-int hvc_ioreq_server_map(struct hvc *c, uint32_t domid, uint16_t id,
-                         void **ioreq_page, void **buf_page,
-                         uint32_t *bufioreq_port)
-{
-    struct hvp_ios_id b = { domid, id };
-    const struct hvp_ios_info_r *o;
-    struct hvc_reply rep;
-    uint8_t *base;
-    int rc = hvc_call(c, HVP_IOS_INFO, &b, sizeof(b), NULL, 0, &rep);
-
-    if (rc < 0) {
-        return rc;
-    }
-    o = rep.m.body;
-    if (rep.nfds != 1) {
-        hvc_reply_close(&rep);
-        return -EPROTO;
-    }
-    base = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                rep.fds[0], 0);
-    hvc_reply_close(&rep);
-    if (base == MAP_FAILED) {
-        return -errno;
-    }
-    *ioreq_page = base + HVP_PAGE;
-    if (buf_page) {
-        *buf_page = o->bufioreq_port ? base : NULL;
-    }
-    if (bufioreq_port) {
-        *bufioreq_port = o->bufioreq_port;
-    }
-    return 0;
-}
-
-void hvc_ioreq_server_unmap(struct hvc *c, void *ioreq_page, void *buf_page)
-{
-    if (ioreq_page) {
-        munmap((uint8_t *)ioreq_page - HVP_PAGE, 2 * HVP_PAGE);
-    }
-}
-
-int hvc_ioreq_server_set_state(struct hvc *c, uint32_t domid, uint16_t id,
-                               bool enabled)
-{
-    struct hvp_ios_state b = { domid, id, enabled, 0 };
-
-    return hvc_simple(c, HVP_IOS_STATE, &b, sizeof(b));
-}
-
-int hvc_ioreq_server_range(struct hvc *c, uint32_t domid, uint16_t id,
-                           enum hvc_range_type type, bool map,
-                           uint64_t start, uint64_t end)
-{
-    struct hvp_ios_range b = { domid, id, (uint32_t)type, map, start, end };
-
-    return hvc_simple(c, HVP_IOS_RANGE, &b, sizeof(b));
-}
-
-int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
-{
-    struct hvp_ios_id b = { domid, id };
-
-    return hvc_simple(c, HVP_IOS_DESTROY, &b, sizeof(b));
-}
-
-int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
-                struct hvc_io *io)
-{
-    struct hvp_vcpu_io b = { domid, vcpu, io->addr, io->data, io->size,
-                             io->count, io->type, io->dir, io->df,
-                             io->data_is_ptr,
-                             io->buffered ? HVP_IO_BUFFERED : 0 };
-    const struct hvp_vcpu_io_r *o;
-    struct hvc_reply rep;
-    int rc = hvc_call(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0, &rep);
-
-    if (rc < 0) {
-        return rc;
-    }
-    o = rep.m.body;
-    if (io->dir == IOREQ_READ) {
-        io->data = o->data;
-    }
-    io->server = o->server;
-    hvc_reply_close(&rep);
-    return 0;
-}
-
-static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,
-                   uint32_t b, unsigned level)
-{
-    struct hvp_dm_irq m = { domid, op, a, b, level, 0 };
-
-    return hvc_simple(c, HVP_DM_IRQ, &m, sizeof(m));
-}
-
-int hvc_set_isa_irq_level(struct hvc *c, uint32_t domid, uint8_t irq,
-                          unsigned level)
-{
-    return hvc_irq(c, domid, HVP_IRQ_ISA, irq, 0, level);
-}
-
-int hvc_set_pci_intx_level(struct hvc *c, uint32_t domid, uint16_t seg,
-                           uint8_t bus, uint8_t dev, uint8_t intx,
-                           unsigned level)
-{
-    return hvc_irq(c, domid, HVP_IRQ_INTX,
-                   (uint32_t)seg << 16 | (uint32_t)bus << 8 | dev, intx,
-                   level);
-}
-
-int hvc_set_pci_link_route(struct hvc *c, uint32_t domid, uint8_t link,
-                           uint8_t irq)
-{
-    return hvc_irq(c, domid, HVP_IRQ_LINK, link, irq, 0);
-}
-
-int hvc_modified_memory(struct hvc *c, uint32_t domid, uint64_t first_pfn,
-                        uint32_t nr)
-{
-    struct hvp_dm_modmem b = { domid, nr, first_pfn };
-
-    return hvc_simple(c, HVP_DM_MODMEM, &b, sizeof(b));
-}
-
-int hvc_dm_state(struct hvc *c, uint32_t domid, struct hvc_dm_state *out)
-{
-    struct hvp_domid b = { domid, 0 };
-    const struct hvp_dm_state_r *o;
-    struct hvc_reply rep;
-    int rc = hvc_call(c, HVP_DM_STATE, &b, sizeof(b), NULL, 0, &rep);
-
-    if (rc < 0) {
-        return rc;
-    }
-    o = rep.m.body;
-    out->isa_levels = o->isa_levels;
-    out->irq_events = o->irq_events;
-    memcpy(out->link_route, o->link_route, sizeof(out->link_route));
-    memcpy(out->intx_levels, o->intx_levels, sizeof(out->intx_levels));
-    out->modified_pages = o->modified_pages;
-    out->modified_ops = o->modified_ops;
-    out->ioreqs = o->ioreqs;
-    out->unclaimed = o->unclaimed;
-    hvc_reply_close(&rep);
-    return 0;
-}
-
-int hvc_dm_dirty(struct hvc *c, uint32_t domid, uint64_t first, uint32_t nr,
-                 bool clear, uint8_t *bits)
-{
-    struct hvp_dm_dirty b = { domid, clear, first, nr, 0 };
-    struct hvc_reply rep;
-    int rc = hvc_call(c, HVP_DM_DIRTY, &b, sizeof(b), NULL, 0, &rep);
-
-    if (rc < 0) {
-        return rc;
-    }
-    if (rep.m.nelems != (nr + 7) / 8) {
-        hvc_reply_close(&rep);
-        return -EPROTO;
-    }
-    memcpy(bits, rep.m.elems, rep.m.nelems);
-    hvc_reply_close(&rep);
-    return 0;
 }

@@ -32,8 +32,8 @@
 
 struct hvc;
 
-#define HVC_PAGE_SIZE 4096u
-#define HVC_PROT_READ 0x1
+#define HVC_PAGE_SIZE  4096u
+#define HVC_PROT_READ  0x1
 #define HVC_PROT_WRITE 0x2
 
 /* ------------------------------------------------------------ connection */
@@ -56,10 +56,10 @@ enum hvc_dom_type { HVC_DOM_PV = 0, HVC_DOM_PVH = 1, HVC_DOM_HVM = 2 };
 
 struct hvc_domain_config {
     enum hvc_dom_type type;
-    uint32_t vcpus;            /* 1..128 */
-    uint64_t mem_kib;          /* rounded up to pages; >= 64 KiB */
-    uint32_t gnttab_frames;    /* 0: default 32 (16384 v1 entries) */
-    uint32_t domid;            /* 0: pick the next free id */
+    uint32_t vcpus;         /* 1..128 */
+    uint64_t mem_kib;       /* rounded up to pages; >= 64 KiB */
+    uint32_t gnttab_frames; /* 0: default 32 (16384 v1 entries) */
+    uint32_t domid;         /* 0: pick the next free id */
 };
 
 struct hvc_domain_info {
@@ -67,12 +67,12 @@ struct hvc_domain_info {
     enum hvc_dom_type type;
     uint32_t vcpus;
     uint64_t mem_pages;
-    uint64_t gnttab_gfn;       /* the grant table is frames [gfn, gfn+n) */
+    uint64_t gnttab_gfn; /* the grant table is frames [gfn, gfn+n) */
     uint32_t gnttab_frames;
     bool paused;
     bool shutdown;
     bool dying;
-    uint32_t shutdown_reason;  /* SHUTDOWN_* when shutdown */
+    uint32_t shutdown_reason; /* SHUTDOWN_* when shutdown */
 };
 
 /* Control domain only. */
@@ -82,12 +82,11 @@ int hvc_domain_pause(struct hvc *c, uint32_t domid);
 int hvc_domain_unpause(struct hvc *c, uint32_t domid);
 int hvc_domain_destroy(struct hvc *c, uint32_t domid);
 /* Up to max domains with id >= first; returns the number filled. */
-int hvc_domain_list(struct hvc *c, uint32_t first,
-                    struct hvc_domain_info *out, unsigned max);
+int hvc_domain_list(struct hvc *c, uint32_t first, struct hvc_domain_info *out,
+                    unsigned max);
 /* Control domain (any domain) or a guest (itself). */
 int hvc_domain_shutdown(struct hvc *c, uint32_t domid, unsigned reason);
-int hvc_domain_info(struct hvc *c, uint32_t domid,
-                    struct hvc_domain_info *out);
+int hvc_domain_info(struct hvc *c, uint32_t domid, struct hvc_domain_info *out);
 
 /* ------------------------------------------------------------ memory */
 
@@ -106,8 +105,8 @@ int hvc_foreign_unmap(struct hvc *c, void *addr, size_t n);
  * kernel does (frame and domid first, flags last, with a barrier).
  */
 uint32_t hvc_grant_entries(struct hvc *c);
-int hvc_grant_access(struct hvc *c, uint32_t ref, uint32_t domid,
-                     uint64_t gfn, bool readonly);
+int hvc_grant_access(struct hvc *c, uint32_t ref, uint32_t domid, uint64_t gfn,
+                     bool readonly);
 /* Revokes; -EBUSY while the grantee still has it mapped. */
 int hvc_grant_end(struct hvc *c, uint32_t ref);
 /* Raw entry flags (GTF_*), for tests: GTF_reading/GTF_writing. */
@@ -119,13 +118,13 @@ void *hvc_grant_map(struct hvc *c, uint32_t domid, uint32_t count,
 int hvc_grant_unmap(struct hvc *c, void *addr, uint32_t count);
 
 struct hvc_copy_seg {
-    bool to_guest;      /* local -> granted page */
+    bool to_guest; /* local -> granted page */
     uint32_t domid;
     uint32_t ref;
     uint16_t offset;
-    uint16_t len;       /* offset + len <= 4096 */
+    uint16_t len; /* offset + len <= 4096 */
     void *local;
-    int16_t status;     /* out: GNTST_okay or a GNTST_* error */
+    int16_t status; /* out: GNTST_okay or a GNTST_* error */
 };
 /* 0 when every segment was tried (see each status), or -errno. */
 int hvc_grant_copy(struct hvc *c, struct hvc_copy_seg *segs, uint32_t n);
@@ -154,7 +153,11 @@ int hvc_evtchn_notify_slow(struct hvc *c, uint32_t port);
 
 /* ------------------------------------------------------------ ioreq servers */
 
-enum hvc_range_type { HVC_RANGE_PORT = 0, HVC_RANGE_MMIO = 1, HVC_RANGE_PCI = 2 };
+enum hvc_range_type {
+    HVC_RANGE_PORT = 0,
+    HVC_RANGE_MMIO = 1,
+    HVC_RANGE_PCI = 2
+};
 
 int hvc_ioreq_server_create(struct hvc *c, uint32_t domid, bool bufioreq,
                             uint16_t *id);
@@ -171,8 +174,8 @@ int hvc_ioreq_server_set_state(struct hvc *c, uint32_t domid, uint16_t id,
                                bool enabled);
 /* PCI: start = end = sbdf (seg<<16 | bus<<8 | dev<<3 | fn). */
 int hvc_ioreq_server_range(struct hvc *c, uint32_t domid, uint16_t id,
-                           enum hvc_range_type type, bool map,
-                           uint64_t start, uint64_t end);
+                           enum hvc_range_type type, bool map, uint64_t start,
+                           uint64_t end);
 int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id);
 
 /* ------------------------------------------------------------ vCPU I/O */
@@ -192,12 +195,12 @@ struct hvc_io {
     uint8_t dir;
     uint8_t df;
     uint8_t data_is_ptr;
-    uint32_t size;       /* 1, 2, 4, 8 */
-    uint32_t count;      /* >= 1 (rep) */
+    uint32_t size;  /* 1, 2, 4, 8 */
+    uint32_t count; /* >= 1 (rep) */
     bool buffered;
     uint64_t addr;
-    uint64_t data;       /* in: write value or guest paddr; out: read value */
-    uint32_t server;     /* out: answering server id, UINT32_MAX if none */
+    uint64_t data;   /* in: write value or guest paddr; out: read value */
+    uint32_t server; /* out: answering server id, UINT32_MAX if none */
 };
 int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
                 struct hvc_io *io);

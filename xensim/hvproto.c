@@ -16,8 +16,8 @@
 #include "xensim/hvproto.h"
 
 struct hvp_shape {
-    uint16_t body;       /* fixed body bytes */
-    uint16_t elem;       /* trailing element bytes, 0: none */
+    uint16_t body; /* fixed body bytes */
+    uint16_t elem; /* trailing element bytes, 0: none */
     uint32_t max_elems;
 };
 
@@ -27,62 +27,64 @@ struct hvp_row {
     struct hvp_shape rep;
 };
 
-#define S(b, e, m) { (uint16_t)(b), (uint16_t)(e), (m) }
+#define S(b, e, m)                                                             \
+    {                                                                          \
+        (uint16_t)(b), (uint16_t)(e), (m)                                      \
+    }
 #define NONE S(0, 0, 0)
 
 static const struct hvp_row hvp_table[HVP_TYPE_MAX] = {
-    [HVP_HELLO] = { "hello", S(sizeof(struct hvp_hello), 0, 0),
-                    S(sizeof(struct hvp_hello_r), 0, 0) },
-    [HVP_DOM_CREATE] = { "dom-create", S(sizeof(struct hvp_dom_create), 0, 0),
-                         S(sizeof(struct hvp_domid_r), 0, 0) },
-    [HVP_DOM_OP] = { "dom-op", S(sizeof(struct hvp_dom_op), 0, 0), NONE },
-    [HVP_DOM_INFO] = { "dom-info", S(sizeof(struct hvp_domid), 0, 0),
-                       S(sizeof(struct hvp_dom_info), 0, 0) },
-    [HVP_DOM_LIST] = { "dom-list", S(sizeof(struct hvp_domid), 0, 0),
-                       S(0, sizeof(struct hvp_dom_info), HVP_LIST_MAX) },
-    [HVP_MEM_FD] = { "mem-fd", S(sizeof(struct hvp_domid), 0, 0),
-                     S(sizeof(struct hvp_mem_r), 0, 0) },
-    [HVP_RESTRICT] = { "restrict", S(sizeof(struct hvp_domid), 0, 0), NONE },
-    [HVP_EVT_ALLOC] = { "evt-alloc", S(sizeof(struct hvp_evt_alloc), 0, 0),
-                        S(sizeof(struct hvp_port), 0, 0) },
-    [HVP_EVT_BIND] = { "evt-bind", S(sizeof(struct hvp_evt_bind), 0, 0),
-                       S(sizeof(struct hvp_bound), 0, 0) },
-    [HVP_EVT_CLOSE] = { "evt-close", S(sizeof(struct hvp_port), 0, 0), NONE },
-    [HVP_EVT_NOTIFY] = { "evt-notify", S(sizeof(struct hvp_port), 0, 0),
-                         NONE },
-    [HVP_GNT_MAP] = { "gnt-map",
-                      S(sizeof(struct hvp_gnt_map), sizeof(uint32_t),
-                        HVP_MAX_GRANT_BATCH),
-                      S(sizeof(struct hvp_gnt_map_r), sizeof(uint64_t),
-                        HVP_MAX_GRANT_BATCH) },
-    [HVP_GNT_UNMAP] = { "gnt-unmap", S(sizeof(struct hvp_handle), 0, 0),
-                        NONE },
-    [HVP_GNT_COPY] = { "gnt-copy",
-                       S(sizeof(struct hvp_gnt_copy),
-                         sizeof(struct hvp_copy_seg), HVP_MAX_GRANT_BATCH),
-                       S(0, sizeof(struct hvp_copy_r), HVP_MAX_GRANT_BATCH) },
-    [HVP_IOS_CREATE] = { "ios-create", S(sizeof(struct hvp_ios_create), 0, 0),
-                         S(sizeof(struct hvp_ios_id), 0, 0) },
-    [HVP_IOS_INFO] = { "ios-info", S(sizeof(struct hvp_ios_id), 0, 0),
-                       S(sizeof(struct hvp_ios_info_r), 0, 0) },
-    [HVP_IOS_STATE] = { "ios-state", S(sizeof(struct hvp_ios_state), 0, 0),
-                        NONE },
-    [HVP_IOS_RANGE] = { "ios-range", S(sizeof(struct hvp_ios_range), 0, 0),
-                        NONE },
-    [HVP_IOS_DESTROY] = { "ios-destroy", S(sizeof(struct hvp_ios_id), 0, 0),
-                          NONE },
-    [HVP_VCPU_IO] = { "vcpu-io", S(sizeof(struct hvp_vcpu_io), 0, 0),
-                      S(sizeof(struct hvp_vcpu_io_r), 0, 0) },
-    [HVP_DM_IRQ] = { "dm-irq", S(sizeof(struct hvp_dm_irq), 0, 0), NONE },
-    [HVP_DM_MODMEM] = { "dm-modmem", S(sizeof(struct hvp_dm_modmem), 0, 0),
-                        NONE },
-    [HVP_DM_STATE] = { "dm-state", S(sizeof(struct hvp_domid), 0, 0),
-                       S(sizeof(struct hvp_dm_state_r), 0, 0) },
-    [HVP_DM_DIRTY] = { "dm-dirty", S(sizeof(struct hvp_dm_dirty), 0, 0),
-                       S(sizeof(struct hvp_dirty_r), 1,
-                         HVP_MAX_MSG - 64) },
-    [HVP_EV_PEER] = { "ev-peer", NONE, S(sizeof(struct hvp_bound), 0, 0) },
-    [HVP_EV_UNBOUND] = { "ev-unbound", NONE, S(sizeof(struct hvp_port), 0, 0) },
+    [HVP_HELLO] = {"hello", S(sizeof(struct hvp_hello), 0, 0),
+                   S(sizeof(struct hvp_hello_r), 0, 0)},
+    [HVP_DOM_CREATE] = {"dom-create", S(sizeof(struct hvp_dom_create), 0, 0),
+                        S(sizeof(struct hvp_domid_r), 0, 0)},
+    [HVP_DOM_OP] = {"dom-op", S(sizeof(struct hvp_dom_op), 0, 0), NONE},
+    [HVP_DOM_INFO] = {"dom-info", S(sizeof(struct hvp_domid), 0, 0),
+                      S(sizeof(struct hvp_dom_info), 0, 0)},
+    [HVP_DOM_LIST] = {"dom-list", S(sizeof(struct hvp_domid), 0, 0),
+                      S(0, sizeof(struct hvp_dom_info), HVP_LIST_MAX)},
+    [HVP_MEM_FD] = {"mem-fd", S(sizeof(struct hvp_domid), 0, 0),
+                    S(sizeof(struct hvp_mem_r), 0, 0)},
+    [HVP_RESTRICT] = {"restrict", S(sizeof(struct hvp_domid), 0, 0), NONE},
+    [HVP_EVT_ALLOC] = {"evt-alloc", S(sizeof(struct hvp_evt_alloc), 0, 0),
+                       S(sizeof(struct hvp_port), 0, 0)},
+    [HVP_EVT_BIND] = {"evt-bind", S(sizeof(struct hvp_evt_bind), 0, 0),
+                      S(sizeof(struct hvp_bound), 0, 0)},
+    [HVP_EVT_CLOSE] = {"evt-close", S(sizeof(struct hvp_port), 0, 0), NONE},
+    [HVP_EVT_NOTIFY] = {"evt-notify", S(sizeof(struct hvp_port), 0, 0), NONE},
+    [HVP_GNT_MAP] = {"gnt-map",
+                     S(sizeof(struct hvp_gnt_map), sizeof(uint32_t),
+                       HVP_MAX_GRANT_BATCH),
+                     S(sizeof(struct hvp_gnt_map_r), sizeof(uint64_t),
+                       HVP_MAX_GRANT_BATCH)},
+    [HVP_GNT_UNMAP] = {"gnt-unmap", S(sizeof(struct hvp_handle), 0, 0), NONE},
+    [HVP_GNT_COPY] = {"gnt-copy",
+                      S(sizeof(struct hvp_gnt_copy),
+                        sizeof(struct hvp_copy_seg), HVP_MAX_GRANT_BATCH),
+                      S(sizeof(struct hvp_copy_info), sizeof(struct hvp_copy_r),
+                        HVP_MAX_GRANT_BATCH)},
+    [HVP_IOS_CREATE] = {"ios-create", S(sizeof(struct hvp_ios_create), 0, 0),
+                        S(sizeof(struct hvp_ios_id), 0, 0)},
+    [HVP_IOS_INFO] = {"ios-info", S(sizeof(struct hvp_ios_id), 0, 0),
+                      S(sizeof(struct hvp_ios_info_r), 0, 0)},
+    [HVP_IOS_STATE] = {"ios-state", S(sizeof(struct hvp_ios_state), 0, 0),
+                       NONE},
+    [HVP_IOS_RANGE] = {"ios-range", S(sizeof(struct hvp_ios_range), 0, 0),
+                       NONE},
+    [HVP_IOS_DESTROY] = {"ios-destroy", S(sizeof(struct hvp_ios_id), 0, 0),
+                         NONE},
+    [HVP_VCPU_IO] = {"vcpu-io", S(sizeof(struct hvp_vcpu_io), 0, 0),
+                     S(sizeof(struct hvp_vcpu_io_r), 0, 0)},
+    [HVP_DM_IRQ] = {"dm-irq", S(sizeof(struct hvp_dm_irq), 0, 0), NONE},
+    [HVP_DM_MODMEM] = {"dm-modmem", S(sizeof(struct hvp_dm_modmem), 0, 0),
+                       NONE},
+    [HVP_DM_STATE] = {"dm-state", S(sizeof(struct hvp_domid), 0, 0),
+                      S(sizeof(struct hvp_dm_state_r), 0, 0)},
+    [HVP_DM_DIRTY] = {"dm-dirty", S(sizeof(struct hvp_dm_dirty), 0, 0),
+                      S(sizeof(struct hvp_dirty_r), 1, HVP_MAX_MSG - 64)},
+    [HVP_EV_PEER] = {"ev-peer", NONE, S(sizeof(struct hvp_bound), 0, 0)},
+    [HVP_EV_UNBOUND] = {"ev-unbound", NONE, S(sizeof(struct hvp_port), 0, 0)},
+    [HVP_EV_VCPU] = {"ev-vcpu", NONE, S(sizeof(struct hvp_ev_vcpu), 0, 0)},
 };
 
 _Static_assert(sizeof(struct hvp_hdr) == 16, "header layout");
@@ -100,7 +102,7 @@ const char *hvproto_name(unsigned type)
 
 static bool hvp_is_async(unsigned type)
 {
-    return type == HVP_EV_PEER || type == HVP_EV_UNBOUND;
+    return type == HVP_EV_PEER || type == HVP_EV_UNBOUND || type == HVP_EV_VCPU;
 }
 
 int hvproto_body_size(unsigned type, int reply)

@@ -27,26 +27,26 @@
 #define HVP_VERSION 1
 #define HVP_MAX_MSG 65536
 #define HVP_MAX_FDS 4
-#define HVP_PAGE 4096u
+#define HVP_PAGE    4096u
 
 /* Limits the daemon enforces (documented in docs/xensim.md). */
-#define HVP_MAX_PORTS 4096          /* event channels per domain (2-level) */
-#define HVP_MAX_VCPUS 128           /* 128 * sizeof(ioreq_t) == one page */
-#define HVP_MAX_GRANT_BATCH 1024    /* refs per map, segments per copy */
-#define HVP_MAX_GNTTAB_FRAMES 64
+#define HVP_MAX_PORTS             4096 /* event channels per domain (2-level) */
+#define HVP_MAX_VCPUS             128  /* 128 * sizeof(ioreq_t) == one page */
+#define HVP_MAX_GRANT_BATCH       1024 /* refs per map, segments per copy */
+#define HVP_MAX_GNTTAB_FRAMES     64
 #define HVP_DEFAULT_GNTTAB_FRAMES 32
-#define HVP_MAX_MEM_PAGES (1u << 20) /* 4 GiB of guest memory */
-#define HVP_MAX_DOMID 32751u         /* DOMID_FIRST_RESERVED - 1 */
-#define HVP_MAX_IOREQ_SERVERS 8      /* per domain */
-#define HVP_MAX_RANGES 256           /* per server */
-#define HVP_LIST_MAX 256             /* domains per DOM_LIST reply */
+#define HVP_MAX_MEM_PAGES         (1u << 20) /* 4 GiB of guest memory */
+#define HVP_MAX_DOMID             32751u     /* DOMID_FIRST_RESERVED - 1 */
+#define HVP_MAX_IOREQ_SERVERS     8          /* per domain */
+#define HVP_MAX_RANGES            256        /* per server */
+#define HVP_LIST_MAX              256        /* domains per DOM_LIST reply */
 
 struct hvp_hdr {
     uint16_t version;
     uint16_t type;
-    uint32_t len;    /* whole message, header included */
-    uint32_t seq;    /* echoed by the reply; 0 for async events */
-    int32_t status;  /* replies: 0 or -errno; requests: 0 */
+    uint32_t len;   /* whole message, header included */
+    uint32_t seq;   /* echoed by the reply; 0 for async events */
+    int32_t status; /* replies: 0 or -errno; requests: 0 */
 };
 
 enum hvp_type {
@@ -77,6 +77,7 @@ enum hvp_type {
     /* async, daemon -> client */
     HVP_EV_PEER,
     HVP_EV_UNBOUND,
+    HVP_EV_VCPU,
     HVP_TYPE_MAX
 };
 
@@ -86,9 +87,9 @@ struct hvp_hello {
     uint32_t pad;
 };
 struct hvp_hello_r {
-    uint32_t domid;       /* the identity of this connection */
+    uint32_t domid; /* the identity of this connection */
     uint32_t conn_id;
-    uint32_t privileged;  /* 1 on DIR/hv.sock (the control domain) */
+    uint32_t privileged; /* 1 on DIR/hv.sock (the control domain) */
     uint32_t max_ports;
 };
 
@@ -109,7 +110,7 @@ struct hvp_domid_r {
 enum hvp_dom_opcode {
     HVP_OP_PAUSE = 0,
     HVP_OP_UNPAUSE = 1,
-    HVP_OP_SHUTDOWN = 2,    /* arg: SHUTDOWN_* reason */
+    HVP_OP_SHUTDOWN = 2, /* arg: SHUTDOWN_* reason */
     HVP_OP_DESTROY = 3,
 };
 
@@ -129,15 +130,15 @@ struct hvp_dom_info {
     uint32_t domid;
     uint32_t type;
     uint32_t vcpus;
-    uint32_t flags;          /* HVP_DI_* */
+    uint32_t flags; /* HVP_DI_* */
     uint64_t mem_pages;
-    uint64_t gnttab_gfn;     /* first frame of the grant table */
+    uint64_t gnttab_gfn; /* first frame of the grant table */
     uint32_t gnttab_frames;
     uint32_t shutdown_reason;
 };
-#define HVP_DI_PAUSED 0x1u
+#define HVP_DI_PAUSED   0x1u
 #define HVP_DI_SHUTDOWN 0x2u
-#define HVP_DI_DYING 0x4u
+#define HVP_DI_DYING    0x4u
 
 /* MEM_FD reply: {u64 pages} + fd [memfd]. */
 struct hvp_mem_r {
@@ -172,7 +173,7 @@ struct hvp_bound {
     uint32_t rx_page;
 };
 
-#define HVP_GNT_WRITE 0x1u   /* map writable */
+#define HVP_GNT_WRITE   0x1u /* map writable */
 #define HVP_GNT_WANT_FD 0x2u /* attach the granting domain's memfd */
 
 struct hvp_gnt_map {
@@ -202,8 +203,18 @@ struct hvp_copy_seg {
     uint32_t to_guest;
     uint32_t pad;
 };
+/*
+ * GNT_COPY reply body: where the granting domain's table is, so the
+ * client can check later segments itself against the same entries
+ * (it holds the memory anyway; see docs/xensim.md).
+ */
+struct hvp_copy_info {
+    uint64_t gnttab_gfn;
+    uint32_t gnttab_frames; /* 0: unknown domain */
+    uint32_t pad;
+};
 struct hvp_copy_r {
-    int32_t status;   /* GNTST_* */
+    int32_t status; /* GNTST_* */
     uint32_t pad;
     uint64_t gfn;
 };
@@ -218,7 +229,7 @@ struct hvp_ios_id {
 };
 /* IOS_INFO reply + fd [2-page memfd: frame 0 buffered, frame 1 ioreq]. */
 struct hvp_ios_info_r {
-    uint32_t bufioreq_port;  /* 0: no buffered ring */
+    uint32_t bufioreq_port; /* 0: no buffered ring */
     uint32_t vcpus;
 };
 struct hvp_ios_state {
@@ -228,18 +239,22 @@ struct hvp_ios_state {
     uint32_t pad;
 };
 
-enum hvp_range_type { HVP_RANGE_PORT = 0, HVP_RANGE_MMIO = 1, HVP_RANGE_PCI = 2 };
+enum hvp_range_type {
+    HVP_RANGE_PORT = 0,
+    HVP_RANGE_MMIO = 1,
+    HVP_RANGE_PCI = 2
+};
 
 struct hvp_ios_range {
     uint32_t domid;
     uint32_t id;
-    uint32_t type;       /* enum hvp_range_type */
-    uint32_t map;        /* 1 map, 0 unmap */
-    uint64_t start;      /* PCI: sbdf */
-    uint64_t end;        /* inclusive */
+    uint32_t type;  /* enum hvp_range_type */
+    uint32_t map;   /* 1 map, 0 unmap */
+    uint64_t start; /* PCI: sbdf */
+    uint64_t end;   /* inclusive */
 };
 
-#define HVP_IO_BUFFERED 0x1u  /* a posted write: may use the buffered ring */
+#define HVP_IO_BUFFERED 0x1u /* a posted write: may use the buffered ring */
 
 struct hvp_vcpu_io {
     uint32_t domid;
@@ -248,15 +263,15 @@ struct hvp_vcpu_io {
     uint64_t data;
     uint32_t size;
     uint32_t count;
-    uint8_t type;        /* IOREQ_TYPE_PIO, COPY, PCI_CONFIG */
-    uint8_t dir;         /* IOREQ_READ / IOREQ_WRITE */
+    uint8_t type; /* IOREQ_TYPE_PIO, COPY, PCI_CONFIG */
+    uint8_t dir;  /* IOREQ_READ / IOREQ_WRITE */
     uint8_t df;
     uint8_t data_is_ptr;
     uint32_t flags;
 };
 struct hvp_vcpu_io_r {
     uint64_t data;
-    uint32_t server;     /* id of the server that answered, ~0: none */
+    uint32_t server; /* id of the server that answered, ~0: none */
     uint32_t pad;
 };
 
@@ -265,8 +280,8 @@ enum hvp_irq_op { HVP_IRQ_ISA = 0, HVP_IRQ_INTX = 1, HVP_IRQ_LINK = 2 };
 struct hvp_dm_irq {
     uint32_t domid;
     uint32_t op;
-    uint32_t a;      /* ISA: irq; INTX: (seg<<16)|(bus<<8)|dev; LINK: link */
-    uint32_t b;      /* INTX: intx; LINK: irq */
+    uint32_t a; /* ISA: irq; INTX: (seg<<16)|(bus<<8)|dev; LINK: link */
+    uint32_t b; /* INTX: intx; LINK: irq */
     uint32_t level;
     uint32_t pad;
 };
@@ -284,15 +299,15 @@ struct hvp_dm_state_r {
     uint32_t intx_levels[4]; /* bus 0: bit dev, one word per INTx */
     uint64_t modified_pages; /* distinct pages reported modified */
     uint64_t modified_ops;
-    uint64_t ioreqs;         /* ioreqs sent to servers */
-    uint64_t unclaimed;      /* accesses no server claimed */
+    uint64_t ioreqs;    /* ioreqs sent to servers */
+    uint64_t unclaimed; /* accesses no server claimed */
 };
 
 struct hvp_dm_dirty {
     uint32_t domid;
-    uint32_t clear;      /* 1: clear the bits returned */
+    uint32_t clear; /* 1: clear the bits returned */
     uint64_t first_pfn;
-    uint32_t nr;         /* <= 8 * (HVP_MAX_MSG - 64) */
+    uint32_t nr; /* <= 8 * (HVP_MAX_MSG - 64) */
     uint32_t pad;
 };
 /* DM_DIRTY reply: struct hvp_dirty_r + bitmap bytes. */
@@ -302,10 +317,35 @@ struct hvp_dirty_r {
     uint32_t pad;
 };
 
+/*
+ * The status page each connection maps read-only (HELLO's second fd).
+ * A synchronous VCPU_IO that reached a server is not answered on the
+ * socket: the daemon records its seq and the server here, and the
+ * server's notification on the vCPU's port wakes the client directly
+ * (EV_VCPU gave it that port's eventfd and pending page and the
+ * server's pages); the client then reads the ioreq_t and sets it back
+ * to STATE_IOREQ_NONE.  Only failures come back on the socket.
+ */
+struct hvp_status {
+    uint64_t async;     /* async messages sent so far */
+    uint32_t io_seq;    /* the VCPU_IO now at a server */
+    uint32_t io_server; /* that server's uid */
+};
+
+/* EV_VCPU + fds [vCPU port eventfd, its pending page, server pages]. */
+struct hvp_ev_vcpu {
+    uint32_t domid;
+    uint32_t vcpu;
+    uint32_t port;    /* the vCPU's port (vp_eport) */
+    uint32_t ep;      /* id of the vCPU endpoint (eventfd) */
+    uint32_t rx_page; /* id of its pending page for the server */
+    uint32_t server;  /* the server's uid */
+};
+
 /* A parsed message: pointers into the caller's buffer. */
 struct hvp_msg {
     struct hvp_hdr hdr;
-    const void *body;        /* aligned copy lives in the caller's buffer */
+    const void *body; /* aligned copy lives in the caller's buffer */
     const void *elems;
     uint32_t nelems;
 };
@@ -316,8 +356,7 @@ struct hvp_msg {
  * against the type's table entry and the element count limits.
  * Returns 0 and fills *msg, or -EPROTO / -EMSGSIZE / -EINVAL.
  */
-int hvproto_parse(const void *buf, size_t len, int reply,
-                  struct hvp_msg *msg);
+int hvproto_parse(const void *buf, size_t len, int reply, struct hvp_msg *msg);
 /* Name of a message type, for logs ("?" when unknown). */
 const char *hvproto_name(unsigned type);
 /* Fixed body size of a type in the given direction, or -EINVAL. */

@@ -33,6 +33,7 @@
 #include "store-int.h"
 
 #define CONN_READ_CHUNK 16384
+#define CONN_TEST_OUT_MAX 4096
 
 static void conn_flush(struct sconn *c);
 
@@ -67,9 +68,15 @@ static void conn_io(struct loop *loop, int fd, unsigned events, void *opaque)
     if (events & LOOP_WRITE) {
         conn_flush(c);
     }
+    if (!c->dead && (events & LOOP_HUP) && c->read_off) {
+        /* not reading, so the hang-up would be reported forever */
+        conn_close(c);
+        return;
+    }
     if (!c->dead && (events & (LOOP_READ | LOOP_HUP)) && !c->read_off) {
         n = read(fd, buf, sizeof(buf));
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            conn_flush(c);  /* best effort, as Xen's destroy_conn */
             conn_close(c);
             return;
         }
@@ -136,10 +143,20 @@ static void conn_flush_deferred(void *opaque)
 int conn_queue(struct sconn *c, struct outmsg *m)
 {
     if (c->dead || c->fd < 0) {
+        /*
+         * No socket (fuzzer, tests): the output is dropped, but counted
+         * against a small limit, so the drop-a-non-reader path runs too.
+         */
+        bool over = !c->dead && (c->out_bytes += m->len) > CONN_TEST_OUT_MAX;
+
         if (!m->event && c->out_replies > 0) {
             c->out_replies--;
         }
         free(m);
+        if (over) {
+            conn_close(c);
+            return -ENOBUFS;
+        }
         return 0;
     }
     *c->out_tail = m;
@@ -445,6 +462,10 @@ int store_test_feed(struct sconn *c, const uint8_t *data, size_t len)
 {
     size_t used;
 
+    if (c->dead) {
+        return -EPIPE;
+    }
+    c->out_bytes = 0;   /* the peer read everything so far */
     return wire_feed(c, data, len, &used);
 }
 

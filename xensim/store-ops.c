@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * xensim xenstored: the node requests (READ, WRITE, MKDIR, RM,
- * DIRECTORY, DIRECTORY_PART, GET_PERMS, SET_PERMS, WATCH, UNWATCH,
- * TRANSACTION_START/END, RESET_WATCHES), each as Xen 4.17's
+ * DIRECTORY, DIRECTORY_PART, GET_PERMS, SET_PERMS; watch requests are
+ * in store-watch.c, transaction requests in store-txn.c), each as Xen 4.17's
  * xenstored_core.c answers it: same argument checks, same error
  * names, same creation rules (missing parents are created and
  * inherit their parent's permissions; an unprivileged domain owns
@@ -563,61 +563,4 @@ int op_set_perms(struct store *st, struct sconn *c, char *body, uint32_t len)
     free(p);
     free(name);
     return rc;
-}
-
-int op_watch(struct store *st, struct sconn *c, char *body, uint32_t len)
-{
-    char *vec[2];
-
-    if (ops_strings(body, len, vec, 2) != 2) {
-        return -EINVAL;
-    }
-    return watch_add(st, c, vec[0], vec[1]);
-}
-
-int op_unwatch(struct store *st, struct sconn *c, char *body, uint32_t len)
-{
-    char *vec[2];
-    int rc;
-
-    if (ops_strings(body, len, vec, 2) != 2) {
-        return -EINVAL;
-    }
-    rc = watch_remove(st, c, vec[0], vec[1]);
-    return rc < 0 ? rc : ops_ack(c, XS_UNWATCH);
-}
-
-int op_transaction_start(struct store *st, struct sconn *c, char *body,
-                         uint32_t len)
-{
-    char id[16];
-    uint32_t tid;
-    int rc = txn_start(st, c, &tid);
-
-    if (rc < 0) {
-        return rc;
-    }
-    snprintf(id, sizeof(id), "%u", tid);
-    return wire_reply(c, XS_TRANSACTION_START, id, strlen(id) + 1);
-}
-
-int op_transaction_end(struct store *st, struct sconn *c, char *body,
-                       uint32_t len)
-{
-    const char *arg = ops_onearg(body, len);
-    int rc;
-
-    if (arg == NULL || (strcmp(arg, "T") != 0 && strcmp(arg, "F") != 0)) {
-        return -EINVAL;
-    }
-    rc = txn_end(st, c, arg[0] == 'T');
-    return rc < 0 ? rc : ops_ack(c, XS_TRANSACTION_END);
-}
-
-int op_reset_watches(struct store *st, struct sconn *c, char *body,
-                     uint32_t len)
-{
-    watch_free_all(c);
-    txn_free_all(c);
-    return ops_ack(c, XS_RESET_WATCHES);
 }

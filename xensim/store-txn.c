@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,4 +264,33 @@ void txn_free_all(struct sconn *c)
     }
     c->ntxns = 0;
     c->cur = NULL;
+}
+
+/* ---- the TRANSACTION_START and TRANSACTION_END requests */
+
+int op_transaction_start(struct store *st, struct sconn *c, char *body,
+                         uint32_t len)
+{
+    char id[16];
+    uint32_t tid;
+    int rc = txn_start(st, c, &tid);
+
+    if (rc < 0) {
+        return rc;
+    }
+    snprintf(id, sizeof(id), "%u", tid);
+    return wire_reply(c, XS_TRANSACTION_START, id, strlen(id) + 1);
+}
+
+int op_transaction_end(struct store *st, struct sconn *c, char *body,
+                       uint32_t len)
+{
+    const char *arg = ops_onearg(body, len);
+    int rc;
+
+    if (arg == NULL || (strcmp(arg, "T") != 0 && strcmp(arg, "F") != 0)) {
+        return -EINVAL;
+    }
+    rc = txn_end(st, c, arg[0] == 'T');
+    return rc < 0 ? rc : wire_reply(c, XS_TRANSACTION_END, "OK", 3);
 }

@@ -159,6 +159,9 @@ void watch_fire(struct store *st, struct sconn *c, const char *name,
 
             if (hit) {
                 wire_event(i, watch_path(i, w, name), w->token);
+                if (i->dead) {
+                    break;   /* dropped for not reading: watches freed */
+                }
             }
         }
     }
@@ -258,4 +261,36 @@ void watch_free_all(struct sconn *c)
         c->watches = w->next;
         watch_free(c, w);
     }
+}
+
+/* ---- the WATCH, UNWATCH and RESET_WATCHES requests */
+
+int op_watch(struct store *st, struct sconn *c, char *body, uint32_t len)
+{
+    char *vec[2];
+
+    if (ops_strings(body, len, vec, 2) != 2) {
+        return -EINVAL;
+    }
+    return watch_add(st, c, vec[0], vec[1]);
+}
+
+int op_unwatch(struct store *st, struct sconn *c, char *body, uint32_t len)
+{
+    char *vec[2];
+    int rc;
+
+    if (ops_strings(body, len, vec, 2) != 2) {
+        return -EINVAL;
+    }
+    rc = watch_remove(st, c, vec[0], vec[1]);
+    return rc < 0 ? rc : wire_reply(c, XS_UNWATCH, "OK", 3);
+}
+
+int op_reset_watches(struct store *st, struct sconn *c, char *body,
+                     uint32_t len)
+{
+    watch_free_all(c);
+    txn_free_all(c);
+    return wire_reply(c, XS_RESET_WATCHES, "OK", 3);
 }

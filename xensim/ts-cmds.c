@@ -79,6 +79,31 @@ static char state_char(const struct hvc_domain_info *i, bool running)
     return running ? 'r' : 'b';
 }
 
+/* The guest program's CPU time (its "vCPUs"), from /proc. */
+static double guest_cpu_seconds(struct ts *ts, uint32_t domid)
+{
+    int pid = ts_pid_read(ts, domid, "guest.pid");
+    unsigned long ut = 0, st = 0;
+    char path[64], *s, *p;
+    double secs = 0.0;
+
+    if (pid <= 0) {
+        return 0.0;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if ((s = ts_file_read(path, 1023)) == NULL) {
+        return 0.0;
+    }
+    /* Fields after the ")" closing comm: state is 3rd, utime 14th. */
+    p = strrchr(s, ')');
+    if (p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+                            "%*u %*u %lu %lu", &ut, &st) == 2) {
+        secs = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    }
+    free(s);
+    return secs;
+}
+
 int ts_cmd_list(struct ts *ts, int argc, char **argv)
 {
     struct hvc_domain_info info[64];
@@ -108,7 +133,8 @@ int ts_cmd_list(struct ts *ts, int argc, char **argv)
             printf("%-40s %5u %5llu %5u     %c-----  %8.1f\n",
                    name != NULL ? name : "(null)", info[i].domid,
                    (unsigned long long)(info[i].mem_pages / 256),
-                   info[i].vcpus, state_char(&info[i], running), 0.0);
+                   info[i].vcpus, state_char(&info[i], running),
+                   guest_cpu_seconds(ts, info[i].domid));
             free(name);
             next = info[i].domid + 1;
         }
@@ -169,10 +195,10 @@ int ts_destroy_domain(struct ts *ts, uint32_t domid)
         kill(pid, SIGCONT);
         kill(pid, SIGKILL);
     }
-    pid = ts_pid_read(ts, domid, "monitor.pid");
-    for (i = 0; pid > 0 && i < 250 && kill(pid, 0) == 0; i++) {
-        struct timespec t = { 0, 20 * 1000 * 1000 };
-        nanosleep(&t, NULL);
+    /* The monitor records the guest's end; then it is gone too. */
+    if (pid > 0) {
+        char st[32];
+        ts_guest_wait(ts, domid, 5000, st, sizeof(st));
     }
     ts_dm_stop(ts, &d);
     trees = tsl_destroy_paths(&d.cfg, domid, d.uuid[0] ? d.uuid : "-");

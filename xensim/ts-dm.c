@@ -27,20 +27,36 @@
 #include "xensim/ts.h"
 #include "xensim/tsxs.h"
 
+/*
+ * device_model_override, else $XENSIM_XENDM, else the xendm built
+ * next to this xensim (same directory, or its parent in a build tree),
+ * else xendm from PATH.
+ */
 static void dm_path(const struct ts *ts, const struct ts_dom *d, char *buf,
                     size_t len)
 {
     const char *env = getenv("XENSIM_XENDM");
-    char self[512];
+    char self[512], *dir;
 
     if (d->cfg.dm_override != NULL) {
         snprintf(buf, len, "%s", d->cfg.dm_override);
-    } else if (env != NULL && env[0] != '\0') {
-        snprintf(buf, len, "%s", env);
-    } else {
-        snprintf(self, sizeof(self), "%s", ts->self);
-        snprintf(buf, len, "%s/xendm", dirname(self));
+        return;
     }
+    if (env != NULL && env[0] != '\0') {
+        snprintf(buf, len, "%s", env);
+        return;
+    }
+    snprintf(self, sizeof(self), "%s", ts->self);
+    dir = dirname(self);
+    snprintf(buf, len, "%s/xendm", dir);
+    if (access(buf, X_OK) == 0) {
+        return;
+    }
+    snprintf(buf, len, "%s/../xendm", dir);
+    if (access(buf, X_OK) == 0) {
+        return;
+    }
+    snprintf(buf, len, "xendm");
 }
 
 static void dm_child(const struct dmargv *a, const char *log, int restore_fd)
@@ -66,7 +82,7 @@ static void dm_child(const struct dmargv *a, const char *log, int restore_fd)
     } else {
         close_range(3, ~0u, 0);
     }
-    execv(a->argv[0], a->argv);
+    execvp(a->argv[0], a->argv);
     fprintf(stderr, "xensim: exec %s: %s\n", a->argv[0], strerror(errno));
     _exit(127);
 }
@@ -236,6 +252,25 @@ out:
     return rc;
 }
 
+/* A zombie (not our child, not yet reaped by init) counts as gone. */
+static bool is_zombie(int pid)
+{
+    char path[48], buf[256], *p;
+    FILE *f;
+    bool z = false;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if ((f = fopen(path, "r")) == NULL) {
+        return true;
+    }
+    if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL &&
+        (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X')) {
+        z = true;
+    }
+    fclose(f);
+    return z;
+}
+
 static bool gone(int pid)
 {
     int st;
@@ -244,7 +279,10 @@ static bool gone(int pid)
     if (r == pid) {
         return true;
     }
-    return r < 0 && errno == ECHILD && kill(pid, 0) < 0 && errno == ESRCH;
+    if (r < 0 && errno == ECHILD) {
+        return (kill(pid, 0) < 0 && errno == ESRCH) || is_zombie(pid);
+    }
+    return false;
 }
 
 static void wait_gone(int pid, int timeout_ms)

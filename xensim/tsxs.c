@@ -148,6 +148,25 @@ static bool value_is(struct xs_handle *h, const char *path, const char *want)
     return match;
 }
 
+/* A zombie (not our child, not yet reaped by init) counts as gone. */
+static bool is_zombie(int pid)
+{
+    char path[48], buf[256], *p;
+    FILE *f;
+    bool z = false;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if ((f = fopen(path, "r")) == NULL) {
+        return true;
+    }
+    if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL &&
+        (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X')) {
+        z = true;
+    }
+    fclose(f);
+    return z;
+}
+
 /* Our child (reaped here if it died) or any process. */
 static bool proc_alive(int pid)
 {
@@ -158,7 +177,7 @@ static bool proc_alive(int pid)
         return false;
     }
     if (r < 0 && errno == ECHILD) {
-        return kill(pid, 0) == 0 || errno != ESRCH;
+        return (kill(pid, 0) == 0 || errno != ESRCH) && !is_zombie(pid);
     }
     return true;
 }

@@ -188,15 +188,47 @@ static int ranges_sync(struct ioreq_server *s, int type,
     return rc;
 }
 
+/*
+ * Xen refuses a range overlapping one the server already claimed
+ * (-EEXIST), and the machine's ranges overlap where one register sits
+ * inside another's window (0xcf9 in 0xcf8-0xcfb): claim the union,
+ * sorted, overlapping and adjacent ranges merged.
+ */
+static unsigned ranges_normalize(struct machine_range *r, unsigned n)
+{
+    unsigned i, j, out = 0;
+
+    for (i = 1; i < n; i++) {
+        struct machine_range x = r[i];
+
+        for (j = i; j > 0 && r[j - 1].start > x.start; j--) {
+            r[j] = r[j - 1];
+        }
+        r[j] = x;
+    }
+    for (i = 0; i < n; i++) {
+        if (out > 0 && r[i].start <= r[out - 1].end + 1) {
+            if (r[i].end > r[out - 1].end) {
+                r[out - 1].end = r[i].end;
+            }
+        } else {
+            r[out++] = r[i];
+        }
+    }
+    return out;
+}
+
 static int ioreq_server_sync(struct ioreq_server *s)
 {
     struct machine_range want[IOREQ_MAX_RANGES];
     unsigned n;
     int rc;
 
-    n = machine_pio_ranges(s->m, want, IOREQ_MAX_RANGES);
+    n = ranges_normalize(want, machine_pio_ranges(s->m, want,
+                                                  IOREQ_MAX_RANGES));
     rc = ranges_sync(s, HV_IOREQ_RANGE_PORT, s->pio, &s->npio, want, n);
-    n = machine_mmio_ranges(s->m, want, IOREQ_MAX_RANGES);
+    n = ranges_normalize(want, machine_mmio_ranges(s->m, want,
+                                                   IOREQ_MAX_RANGES));
     return rc ? rc : ranges_sync(s, HV_IOREQ_RANGE_MMIO, s->mmio, &s->nmmio,
                                  want, n);
 }
@@ -409,6 +441,24 @@ bool ioreq_server_port_event(struct ioreq_server *s, int port)
         }
     }
     return ours;
+}
+
+bool ioreq_server_owns_port(const struct ioreq_server *s, int port)
+{
+    uint32_t v;
+
+    if (port < 0) {
+        return false;
+    }
+    if (s->bp && port == s->bufport) {
+        return true;
+    }
+    for (v = 0; v < s->nvcpus; v++) {
+        if (s->vport[v] == port) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void ioreq_server_poll(struct ioreq_server *s)

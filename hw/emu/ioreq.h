@@ -136,6 +136,8 @@ void ioreq_server_stop(struct ioreq_server *s);
  * hv_evtchn_pending and unmasked it).  Returns true if it was ours.
  */
 bool ioreq_server_port_event(struct ioreq_server *s, int port);
+/* True if `port` is one of the server's (a vCPU's or the buffered). */
+bool ioreq_server_owns_port(const struct ioreq_server *s, int port);
 /* Takes and handles every pending port of the hv handle. */
 void ioreq_server_poll(struct ioreq_server *s);
 /* xen-set-global-dirty-log: report xendm's writes to guest RAM. */

@@ -110,10 +110,15 @@ struct pci_host_state {
 
 #define PCI_BUS_MAX_IRQS 128
 
+/*
+ * nirq_cfg sits between saved fields so it lies inside the span the
+ * description covers: loads decode into shadows of that span, and the
+ * validator reads it there.
+ */
 struct pci_bus_state {
     int32_t nirq;           /* "PCIBUS": 4 on plain pc, 128 under Xen */
-    int32_t irq_count[PCI_BUS_MAX_IRQS];
     int32_t nirq_cfg;       /* not saved: what this machine has */
+    int32_t irq_count[PCI_BUS_MAX_IRQS];
 };
 
 extern const struct vmstate_desc pci_host_vmsd;

@@ -49,6 +49,8 @@ struct serial_state {
 struct serial_backend_ops {
     /* Writes bytes to the outside; may drop them, must not block. */
     void (*write)(void *opaque, const uint8_t *buf, size_t len);
+    /* The guest read RBR: offer held-back input again (may be NULL). */
+    void (*accept_input)(void *opaque);
 };
 
 struct serial {

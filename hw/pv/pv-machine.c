@@ -45,6 +45,8 @@ struct pvmachine {
     struct xenbus *bus;
     struct pv_env env;
     int evtchn_fd;
+    bool (*port_filter)(void *opaque, int port);
+    void *filter_opaque;
 };
 
 /* ---- xenbus host over store.h / hv.h ---- */
@@ -160,6 +162,9 @@ static void pv_evtchn_io(struct loop *loop, int fd, unsigned events,
     int port;
 
     while ((port = hv_evtchn_pending(pm->x->hv)) >= 0) {
+        if (pm->port_filter && pm->port_filter(pm->filter_opaque, port)) {
+            continue;
+        }
         xenbus_evtchn_fired(pm->bus, (uint32_t)port);
     }
 }
@@ -307,6 +312,18 @@ void pvmachine_exit(struct xendm *x)
     }
     free(pm);
     x->machine_priv = NULL;
+}
+
+void pvmachine_set_port_filter(struct xendm *x,
+                               bool (*fn)(void *opaque, int port),
+                               void *opaque)
+{
+    struct pvmachine *pm = x->machine_priv;
+
+    if (pm != NULL) {
+        pm->port_filter = fn;
+        pm->filter_opaque = opaque;
+    }
 }
 
 struct xenbus *pvmachine_bus(struct xendm *x)

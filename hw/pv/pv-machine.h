@@ -9,6 +9,7 @@
 #ifndef XENDM_PV_MACHINE_H
 #define XENDM_PV_MACHINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct xendm;
@@ -21,6 +22,15 @@ int pvmachine_prepare(struct xendm *x, char *err, size_t errlen);
 int pvmachine_restrict(struct xendm *x, char *err, size_t errlen);
 int pvmachine_start(struct xendm *x, char *err, size_t errlen);
 void pvmachine_exit(struct xendm *x);
+
+/*
+ * An HVM machine shares the one event-channel handle: ports for which
+ * `fn` returns true are its own (it unmasks and handles them); the
+ * rest go to xenbus as before.  NULL removes the filter.
+ */
+void pvmachine_set_port_filter(struct xendm *x,
+                               bool (*fn)(void *opaque, int port),
+                               void *opaque);
 
 /* The bus of a PV machine (for QMP's query-block), or NULL. */
 struct xenbus *pvmachine_bus(struct xendm *x);

@@ -32,8 +32,8 @@ static void fuzz_drain(int fd)
     struct hvp_msg m;
 
     for (;;) {
-        struct iovec iov = { buf, sizeof(buf) };
-        struct msghdr mh = { 0 };
+        struct iovec iov = {buf, sizeof(buf)};
+        struct msghdr mh = {0};
         struct cmsghdr *cm;
         ssize_t n;
 
@@ -63,8 +63,7 @@ static void fuzz_send(struct loop *loop, int fd, uint16_t type,
                       const void *body, size_t len)
 {
     uint64_t buf[HVP_MAX_MSG / 8 + 1];
-    struct hvp_hdr h = { HVP_VERSION, type, (uint32_t)(sizeof(h) + len), 1,
-                         0 };
+    struct hvp_hdr h = {HVP_VERSION, type, (uint32_t)(sizeof(h) + len), 1, 0};
 
     if (len > HVP_MAX_MSG - sizeof(h)) {
         return;
@@ -79,7 +78,7 @@ static void fuzz_send(struct loop *loop, int fd, uint16_t type,
 static int fuzz_client(struct loop *loop, struct hyp *hs, uint32_t domid,
                        bool priv)
 {
-    struct hvp_hello hello = { HVP_VERSION, 0 };
+    struct hvp_hello hello = {HVP_VERSION, 0};
     int sv[2];
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) < 0) {
@@ -96,11 +95,11 @@ static int fuzz_client(struct loop *loop, struct hyp *hs, uint32_t domid,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct hvp_dom_create dc = { HVP_DOM_HVM, 2, 64, 2, 7 };
+    struct hvp_dom_create dc = {HVP_DOM_HVM, 2, 64, 2, 7};
     struct hvp_msg m;
     struct loop *loop;
     struct hyp *hs;
-    int fd[2] = { -1, -1 };
+    int fd[2] = {-1, -1};
     size_t off = 0;
 
     hvproto_parse(data, size, 0, &m);

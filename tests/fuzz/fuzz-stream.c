@@ -16,6 +16,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +48,7 @@ static const struct vmstate_field fz_in_sub_fields[] = {
 };
 
 static const struct vmstate_desc fz_in_sub = {
-    .name = "fzin/b", .version_id = 1, .minimum_version_id = 1,
+    .name = "inner/b", .version_id = 1, .minimum_version_id = 1,
     .needed = fz_in_sub_needed, .fields = fz_in_sub_fields,
 };
 
@@ -59,7 +60,7 @@ static const struct vmstate_field fz_in_fields[] = {
 };
 
 static const struct vmstate_desc fz_in = {
-    .name = "fzin", .version_id = 2, .minimum_version_id = 1,
+    .name = "inner", .version_id = 2, .minimum_version_id = 1,
     .fields = fz_in_fields, .subsections = fz_in_subs,
 };
 
@@ -88,10 +89,17 @@ static const struct vmstate_field fz_fields[] = {
     VMSTATE_U16(blen, struct fz_state),
     VMSTATE_VBUFFER_U16_V(buf, struct fz_state, blen, 0),
     VMSTATE_I32(ns, struct fz_state),
-    VMSTATE_STRUCT_VARRAY_I32_V(in, struct fz_state, ns, 0, fz_in,
-                                struct fz_inner),
     VMSTATE_TIMER_V(deadline, struct fz_state, 2),
     VMSTATE_BOOL_V(flag, struct fz_state, 2),
+    /*
+     * Last, and named so neither name prefixes the other: QEMU's wire
+     * format cannot tell a nested struct's subsection from following
+     * bytes that happen to look like one, so an oracle that demands
+     * save(load(x)) == x must not put fields after a struct that has
+     * subsections (real devices avoid it the same way).
+     */
+    VMSTATE_STRUCT_VARRAY_I32_V(in, struct fz_state, ns, 0, fz_in,
+                                struct fz_inner),
     VMSTATE_VALIDATE("n_not_5", fz_valid),
     VMSTATE_END,
 };
@@ -105,6 +113,25 @@ static struct fixture fx;
 static struct fz_state fz;
 static void *table_state[64];
 static size_t table_size[64];
+
+static bool fz_zero_state_ok(const struct savevm_reg *reg)
+{
+    struct savevm *sv = savevm_new();
+    struct wbuf w;
+    char err[256];
+    bool ok;
+
+    if (sv == NULL) {
+        abort();
+    }
+    wbuf_init(&w, 0);
+    ok = savevm_register(sv, reg) == 0 &&
+         savevm_save_buf(sv, &w, 0, err, sizeof(err)) == 0 &&
+         savevm_load_buf(sv, w.data, w.len, err, sizeof(err)) == 0;
+    wbuf_free(&w);
+    savevm_free(sv);
+    return ok;
+}
 
 static void fz_setup(void)
 {
@@ -123,7 +150,17 @@ static void fz_setup(void)
         reg.size = table_size[i] = vmstate_desc_extent(vmsd_table[i]);
         reg.opaque = table_state[i] = calloc(1, reg.size ? reg.size : 1);
         reg.instance_id = -1;
-        savevm_register(fx.sv, &reg);   /* "timer" is already there */
+        /*
+         * An all-zero struct is not a valid state of every device (PCI
+         * config validators compare against the device's identity), and
+         * the round-trip oracle below needs every registered state to
+         * be one the device could have written: register only those
+         * descriptions whose zero state saves and loads back on its own.
+         * The devices' real states are round-tripped by their own tests.
+         */
+        if (fz_zero_state_ok(&reg)) {
+            savevm_register(fx.sv, &reg);   /* "timer" is already there */
+        }
     }
 }
 
@@ -181,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         savevm_load_buf(fx.sv, w1.data, w1.len, err, sizeof(err)) < 0 ||
         savevm_save_buf(fx.sv, &w2, 0, err, sizeof(err)) < 0 ||
         w1.len != w2.len || memcmp(w1.data, w2.data, w1.len) != 0) {
+        fprintf(stderr, "round trip failed: %s\n", err);
         abort();    /* what we accept we must write and read back */
     }
     wbuf_free(&w1);

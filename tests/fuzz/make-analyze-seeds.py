@@ -1,3 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Writes the hand-made seeds of tests/fuzz/corpus/analyze/.
+
+Usage: python3 tests/fuzz/make-analyze-seeds.py tests/fuzz/corpus/analyze
+
+fdev-*.bin: streams of the harness's own "fdev" description (every field
+kind, a variable array of structs with a nested subsection, a version
+gate, footers); full-small.bin: a small full-shape stream (configuration,
+RAM START/PART/END with zero and whole pages, footers, a trailing
+VMDESCRIPTION); json-prefixed.bin: a VMDESCRIPTION, a NUL, and a stream it
+describes (array_len, indexed struct elements with a subsection, a tmp
+field, an unknown type).  The other seeds are copies of tests/vectors.
+"""
 import struct, json, sys
 C=sys.argv[1]+'/'
 def hdr(): return b'QEVM'+struct.pack('>I',3)

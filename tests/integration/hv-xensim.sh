@@ -18,6 +18,25 @@ for t in test-hv test-hv-ioreq; do
     [ "$rc" -eq 0 ] || echo "$out" | grep -v '^ok' | sed 's/^/# /'
 done
 
+# a domain made by the toolstack gets its guest socket, and loses it
+cat > "$D/t.cfg" <<CFG
+name = "hvt"
+type = "pv"
+memory = 16
+vcpus = 1
+CFG
+"$XENSIM" create "$D/t.cfg" >/dev/null 2>&1
+tap_ok $? "xensim create (hypervisor domain + xenstore)"
+id=$("$XENSIM" list 2>/dev/null | awk '$1 == "hvt" { print $2 }')
+tap_ok "$([ -n "$id" ] && [ -S "$D/domains/$id/hv.sock" ]; echo $?)" \
+    "the domain's hv.sock exists"
+"$XENSIM" destroy hvt >/dev/null 2>&1
+tap_ok $? "xensim destroy"
+tap_ok "$([ ! -e "$D/domains/$id/hv.sock" ]; echo $?)" \
+    "its hv.sock is gone"
+tap_is "$(xenstore-ls "/local/domain/$id" 2>/dev/null | wc -l)" 0 \
+    "and so are its xenstore nodes"
+
 XENSIM_DIR=$D "$XENSIM" stop >/dev/null 2>&1
 tap_ok $? "xensim stop"
 left=$(find "$D" -name 'hv.sock*' 2>/dev/null | wc -l)

@@ -241,4 +241,8 @@ t.eq(dm_state(5), None,
      "dm_restrict: no 'running' written (libxl uses query-status)")
 p.send_signal(1)
 t.eq(wait_exit(p), 0, "dm_restrict: SIGHUP, exit 0")
+t.ok(not os.path.exists(run + "/qmp-libxenstat-5") and
+     os.path.exists(run + "/qmp-libxl-5"),
+     "dm_restrict: our socket unlinked from inside the chroot, libxl's "
+     "pre-opened one left to libxl")
 t.done()

@@ -205,7 +205,28 @@ class Xenstored:
         self.path = None
         self.why = None
         self.kind = None
-        d = tmpdir()
+        self.stop_argv = None
+        self.hvhost = None
+        self._start_store(tmpdir())
+        self.hvdir = None
+        host = os.path.join(TOP_BUILD, "tests", "integration", "hvsim-host")
+        if self.kind == "xensim" and \
+                os.path.exists(os.path.join(self.dir, "hv.sock")):
+            # xensim serves the hypervisor (event channels, grants) too.
+            self.hvdir = self.dir
+        elif self.path is not None and os.access(host, os.X_OK):
+            self.hvhost = subprocess.Popen([host] + [str(i) for i in
+                                                     range(1, 10)],
+                                           stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE)
+            _procs.append(self.hvhost)
+            line = self.hvhost.stdout.readline().decode().strip()
+            if line and os.path.exists(os.path.join(line, "hv.sock")):
+                self.hvdir = line
+        if self.path is not None and self.hvdir is None:
+            self.why = "no xensim hypervisor service (hvsim-host)"
+
+    def _start_store(self, d):
         xensim = os.path.join(TOP_BUILD, "xensim", "xensim")
         if os.access(xensim, os.X_OK):
             r = subprocess.run([xensim, "start", "--dir", d],
@@ -251,14 +272,11 @@ class Xenstored:
         atexit.register(self.stop)
 
     def ok(self):
-        return self.path is not None
+        return self.path is not None and self.hvdir is not None
 
     def env(self):
-        # xensim also serves the hypervisor (event channels, grants) that
-        # the xenpv/xenfv machines open; the oracle serves xenstore only.
-        if self.kind == "xensim":
-            return {"XENSTORED_PATH": self.path, "XENSIM_DIR": self.dir}
-        return {"XENSTORED_PATH": self.path}
+        """XENSTORED_PATH for xenstore, XENSIM_DIR for hv.sock."""
+        return {"XENSTORED_PATH": self.path, "XENSIM_DIR": self.hvdir}
 
     def run(self, *args):
         r = subprocess.run(list(args), env=dict(os.environ, **self.env()),
@@ -270,6 +288,10 @@ class Xenstored:
         return out if rc == 0 else None
 
     def stop(self):
+        if getattr(self, "hvhost", None) is not None:
+            self.hvhost.stdin.close()
+            self.hvhost.wait(10)
+            self.hvhost = None
         if self.stop_argv:
             subprocess.run(self.stop_argv, capture_output=True, timeout=30)
             self.stop_argv = None

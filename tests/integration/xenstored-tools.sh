@@ -51,6 +51,8 @@ tap_is "$(XENSTORED_PATH=$G xenstore-write /x y 2>&1)" "xenstore-write: could no
 XENSTORED_PATH=$G xenstore-read /local/domain/0/name >/dev/null 2>&1
 tap_ok "$([ $? -ne 0 ]; echo $?)" "guest refused a read of dom0's nodes"
 tap_is "$(XENSTORED_PATH=$G xenstore-ls -p data | sed 's/ *\.[ .]*/ /')" 'k = "v" (n5)' "guest owns its node"
+"$XENSIM" start --dir "$D" 2>/dev/null
+tap_is "$?" 1 "a second xensim start in the same DIR is refused"
 "$XSCLIENT" "$XENSTORED_PATH" release 5
 tap_ok $? "RELEASE domain 5"
 tap_ok "$([ ! -e "$G" ]; echo $?)" "guest socket removed"
@@ -60,6 +62,17 @@ tap_ok "$([ $? -ne 0 ]; echo $?)" "guest-owned nodes removed on release"
 "$XENSIM" stop
 tap_ok $? "xensim stop"
 tap_ok "$([ ! -e "$D/xenstored.sock" ] && [ ! -e "$D/xensim.pid" ]; echo $?)" "sockets and pid file gone"
+F=$(mktemp -d)
+EXTRA_CLEANUP='[ -n "${fpid:-}" ] && kill $fpid 2>/dev/null; rm -rf "$F"'
+"$XENSIM" start --dir "$F" --foreground 2>"$F/stderr" &
+fpid=$!
+for i in $(seq 200); do [ -f "$F/xensim.pid" ] && break; sleep 0.05; done
+tap_is "$(XENSTORED_PATH=$F/xenstored.sock xenstore-read /local/domain/0/name)" \
+    Domain-0 "xensim start --foreground serves"
+XENSIM_DIR=$F "$XENSIM" stop
+wait $fpid
+tap_is "$?" 0 "the foreground host exits 0 on xensim stop"
+fpid=
 "$XENSIM" frobnicate 2>/dev/null
-tap_is "$?" 2 "unknown subcommands go to the toolstack (exit 2 for now)"
+tap_is "$?" 2 "an unknown subcommand exits 2 (the toolstack says so)"
 tap_end

@@ -312,6 +312,27 @@ static void guest_quotas(struct xs_handle *g)
     while (i-- > 0) {
         xs_transaction_end(g, t[i], true);
     }
+    t[0] = xs_transaction_start(g);
+    for (i = 0; i < 1100; i++) {
+        snprintf(name, sizeof(name), "data/absent-%d", i);
+        if (rd(g, t[0], name) != NULL || errno != ENOENT) {
+            break;
+        }
+    }
+    ok(i > 1000 && i < 1024 && errno == ENOSPC,
+       "guest: 1024 nodes per transaction, then ENOSPC (at %d)", i);
+    xs_transaction_end(g, t[0], true);
+    {
+        struct xs_permissions six[6] = {{6, 0}, {1, 1}, {2, 1}, {3, 1},
+                                        {4, 1}, {5, 1}};
+
+        six[0].id = (unsigned)atoi(getenv("XS_GUEST_ID"));
+        ok(!xs_set_permissions(g, XBT_NULL, "data/again", six, 6) &&
+               errno == ENOSPC,
+           "guest: more than 5 permission entries: ENOSPC");
+        ok(xs_set_permissions(g, XBT_NULL, "data/again", six, 5),
+           "guest: 5 entries are fine");
+    }
 }
 
 static int run_guest(const char *ctl, int d, const char *dir)
@@ -322,6 +343,8 @@ static int run_guest(const char *ctl, int d, const char *dir)
     char gpath[512], path[128], sub[160];
 
     snprintf(path, sizeof(path), "/local/domain/%d", d);
+    snprintf(gpath, sizeof(gpath), "%d", d);
+    setenv("XS_GUEST_ID", gpath, 1);
     ok(xs_introduce_domain(c, d, 0, 1), "introduce domain %d", d);
     snprintf(gpath, sizeof(gpath), "%s/domains/%d/xenstored.sock", dir, d);
     ok(access(gpath, F_OK) == 0, "guest socket exists");

@@ -74,7 +74,7 @@ int harness_start(struct hv_harness *h)
     }
     snprintf(sock, sizeof(sock), "%s/hv.sock", h->dir);
     for (i = 0; i < 500; i++) {
-        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        struct timespec ts = {0, 10 * 1000 * 1000};
 
         if (access(sock, F_OK) == 0) {
             return 0;

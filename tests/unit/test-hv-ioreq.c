@@ -113,10 +113,10 @@ static void dm_drain_buffered(struct dm *dm)
         uint64_t data = s->data;
 
         if (qw == 2) {
-            data |= (uint64_t)dm->bp->buf_ioreq[(rd + 1) %
-                                                IOREQ_BUFFER_SLOT_NUM]
-                        .data
-                    << 32;
+            data |=
+                (uint64_t)dm->bp->buf_ioreq[(rd + 1) % IOREQ_BUFFER_SLOT_NUM]
+                    .data
+                << 32;
         }
         dm_access(dm, s->type, s->addr, size, IOREQ_WRITE, data);
         dm->buf_slots += qw;
@@ -138,8 +138,8 @@ static void dm_serve_vcpu(struct dm *dm, uint32_t v)
     r->state = STATE_IOREQ_INPROCESS;
     req = *r;
     if (!req.data_is_ptr) {
-        uint64_t got = dm_access(dm, req.type, req.addr, req.size, req.dir,
-                                 req.data);
+        uint64_t got =
+            dm_access(dm, req.type, req.addr, req.size, req.dir, req.data);
 
         if (req.dir == IOREQ_READ) {
             r->data = got;
@@ -165,8 +165,9 @@ static int dm_setup(struct dm *dm, int ready_fd)
     /* demu/varstored order: restrict, create, map, enable, bind, claim */
     rc = hv_restrict(dm->hv, dm->domid);
     rc = rc ? rc : hv_ioreq_server_create(dm->hv, dm->domid, true, &dm->id);
-    rc = rc ? rc : hv_ioreq_server_map(dm->hv, dm->domid, dm->id, &iop, &bp,
-                                       &bufport);
+    rc = rc ? rc
+            : hv_ioreq_server_map(dm->hv, dm->domid, dm->id, &iop, &bp,
+                                  &bufport);
     if (rc) {
         return rc;
     }
@@ -178,23 +179,24 @@ static int dm_setup(struct dm *dm, int ready_fd)
             dm->hv, dm->domid, dm->iop->vcpu_ioreq[v].vp_eport);
         rc = dm->vport[v] < 0 ? dm->vport[v] : 0;
     }
-    dm->bufport = rc ? rc : hv_evtchn_bind_interdomain(dm->hv, dm->domid,
-                                                       bufport);
+    dm->bufport =
+        rc ? rc : hv_evtchn_bind_interdomain(dm->hv, dm->domid, bufport);
     rc = dm->bufport < 0 ? dm->bufport : 0;
-    rc = rc ? rc : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
-                                             HV_IOREQ_RANGE_PORT, 0x3f8,
-                                             0x3ff);
-    rc = rc ? rc : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
-                                             HV_IOREQ_RANGE_PORT, 0x504,
-                                             0x50b);
-    rc = rc ? rc : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
-                                             HV_IOREQ_RANGE_MMIO, 0xfe000000,
-                                             0xfe000fff);
-    rc = rc ? rc : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
-                                             HV_IOREQ_RANGE_MMIO, 0xa0000,
-                                             0xa0fff);
-    rc = rc ? rc : hv_ioreq_server_map_pcidev(dm->hv, dm->domid, dm->id, 0,
-                                              0, 3, 0);
+    rc = rc ? rc
+            : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
+                                        HV_IOREQ_RANGE_PORT, 0x3f8, 0x3ff);
+    rc = rc ? rc
+            : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
+                                        HV_IOREQ_RANGE_PORT, 0x504, 0x50b);
+    rc = rc ? rc
+            : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
+                                        HV_IOREQ_RANGE_MMIO, 0xfe000000,
+                                        0xfe000fff);
+    rc = rc ? rc
+            : hv_ioreq_server_map_range(dm->hv, dm->domid, dm->id,
+                                        HV_IOREQ_RANGE_MMIO, 0xa0000, 0xa0fff);
+    rc = rc ? rc
+            : hv_ioreq_server_map_pcidev(dm->hv, dm->domid, dm->id, 0, 0, 3, 0);
     dm->cfg[0] = 0x53, dm->cfg[1] = 0x58, dm->cfg[2] = 0x01;
     if (write(ready_fd, &rc, sizeof(rc)) != sizeof(rc)) {
         return -EIO;
@@ -213,7 +215,7 @@ static void dm_main(uint32_t domid, uint32_t vcpus, int ready_fd)
     if (dm_setup(dm, ready_fd) != 0) {
         _exit(1);
     }
-    pfd = (struct pollfd){ hv_evtchn_fd(dm->hv), POLLIN, 0 };
+    pfd = (struct pollfd){hv_evtchn_fd(dm->hv), POLLIN, 0};
     for (;;) {
         if (poll(&pfd, 1, -1) < 0) {
             continue;
@@ -257,7 +259,7 @@ static pid_t dm_start(uint32_t domid, uint32_t vcpus)
 static int io(struct hvc *g, uint32_t domid, uint8_t type, uint8_t dir,
               uint64_t addr, uint32_t size, uint64_t *data)
 {
-    struct hvc_io x = { type, dir, 0, 0, size, 1, false, addr, *data, 0 };
+    struct hvc_io x = {type, dir, 0, 0, size, 1, false, addr, *data, 0};
     int rc = hvc_vcpu_io(g, domid, 0, &x);
 
     *data = x.data;
@@ -284,7 +286,7 @@ static int wr(struct hvc *g, uint32_t d, uint8_t type, uint64_t addr,
 static int bwr(struct hvc *g, uint32_t d, uint8_t type, uint64_t addr,
                uint32_t size, uint64_t val)
 {
-    struct hvc_io x = { type, IOREQ_WRITE, 0, 0, size, 1, true, addr, val, 0 };
+    struct hvc_io x = {type, IOREQ_WRITE, 0, 0, size, 1, true, addr, val, 0};
 
     return hvc_vcpu_io(g, d, 0, &x);
 }
@@ -322,8 +324,8 @@ static void test_round_trips(struct hvc *g, uint32_t d)
     is_int(rd(g, d, IOREQ_TYPE_PIO, 0xcfc, 4), 0xffffffffu,
            "cf8/cfc to an unclaimed device: ones");
 
-    x = (struct hvc_io){ IOREQ_TYPE_PIO, IOREQ_READ, 1, 1, 1, 3, false,
-                         0x3f8, 0x1000, 0 };
+    x = (struct hvc_io){IOREQ_TYPE_PIO, IOREQ_READ, 1,      1, 1, 3,
+                        false,          0x3f8,      0x1000, 0};
     is_int(hvc_vcpu_io(g, d, 0, &x), 0, "rep insb with data_is_ptr");
     is_int(rd(g, d, IOREQ_TYPE_PIO, 0x504, 4), 3 | 1 << 16 | 1 << 17,
            "count, df and data_is_ptr reach the server");
@@ -350,9 +352,9 @@ static void test_round_trips(struct hvc *g, uint32_t d)
 
 static void test_invalid(struct hvc *g, struct hvc *ctl, uint32_t d)
 {
-    struct hvc_io x = { IOREQ_TYPE_PIO, IOREQ_READ, 0, 0, 3, 1, false,
-                        0x3f8, 0, 0 };
-    struct hvc_domain_config pv = { HVC_DOM_PV, 1, 1024, 0, 0 };
+    struct hvc_io x = {IOREQ_TYPE_PIO, IOREQ_READ, 0, 0, 3, 1,
+                       false,          0x3f8,      0, 0};
+    struct hvc_domain_config pv = {HVC_DOM_PV, 1, 1024, 0, 0};
     uint32_t pvd = 0;
     uint16_t id;
 
@@ -428,7 +430,7 @@ static void test_pause(struct hvc *ctl, uint32_t d)
         v = g ? rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1) : 0;
         _exit(write(p[1], &v, sizeof(v)) == sizeof(v) ? 0 : 1);
     }
-    pfd = (struct pollfd){ p[0], POLLIN, 0 };
+    pfd = (struct pollfd){p[0], POLLIN, 0};
     is_int(poll(&pfd, 1, 200), 0, "vCPU of a paused domain waits");
     hvc_domain_unpause(ctl, d);
     ok(poll(&pfd, 1, 5000) == 1 && read(p[0], &v, sizeof(v)) == sizeof(v) &&
@@ -437,11 +439,75 @@ static void test_pause(struct hvc *ctl, uint32_t d)
     waitpid(pid, NULL, 0);
     close(p[0]);
     close(p[1]);
+
+    /* a vCPU client killed while its access is queued frees the vCPU */
+    hvc_domain_pause(ctl, d);
+    pid = fork();
+    if (pid == 0) {
+        struct hvc *g = hvc_open(H.dir, d);
+
+        v = g ? rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1) : 0;
+        _exit(0);
+    }
+    {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    hvc_domain_unpause(ctl, d);
+    is_int(rd(ctl, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xab,
+           "a vCPU whose client died while queued is free again");
+}
+
+/*
+ * With the device model stopped, 511 one-byte posted writes fill the
+ * ring and return at once; the next one finds it full and falls back
+ * to a synchronous request, which waits for the device model, and
+ * every write lands in order.
+ */
+static void test_ring_full(struct hvc *g, uint32_t d, pid_t dm)
+{
+    struct pollfd pfd;
+    uint64_t before = rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), v = 0;
+    int i, okays = 0, p[2];
+    pid_t pid;
+
+    kill(dm, SIGSTOP);
+    for (i = 0; i < IOREQ_BUFFER_SLOT_NUM; i++) {
+        okays += bwr(g, d, IOREQ_TYPE_PIO, 0x3fc, 1, (uint64_t)i & 0xff) == 0;
+    }
+    is_int(okays, IOREQ_BUFFER_SLOT_NUM, "511 posted writes fill the ring");
+    if (pipe(p) < 0) {
+        return;
+    }
+    pid = fork();
+    if (pid == 0) {
+        struct hvc *g2 = hvc_open(H.dir, d);
+        int rc = g2 ? bwr(g2, d, IOREQ_TYPE_PIO, 0x3fc, 1, 0xee) : -1;
+
+        _exit(write(p[1], &rc, sizeof(rc)) == sizeof(rc) ? 0 : 1);
+    }
+    pfd = (struct pollfd){p[0], POLLIN, 0};
+    is_int(poll(&pfd, 1, 200), 0,
+           "a posted write to a full ring waits for the device model");
+    kill(dm, SIGCONT);
+    ok(poll(&pfd, 1, 5000) == 1 && read(p[0], &i, sizeof(i)) == sizeof(i) &&
+           i == 0,
+       "and completes once it drains");
+    waitpid(pid, NULL, 0);
+    close(p[0]);
+    close(p[1]);
+    v = rd(g, d, IOREQ_TYPE_PIO, 0x3fc, 1);
+    is_int(v, 0xee, "the synchronous write landed after the ring's");
+    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x508, 4) - before, IOREQ_BUFFER_SLOT_NUM,
+           "the ring carried 511 slots");
 }
 
 int main(void)
 {
-    struct hvc_domain_config cfg = { HVC_DOM_HVM, 2, 8192, 0, 0 };
+    struct hvc_domain_config cfg = {HVC_DOM_HVM, 2, 8192, 0, 0};
     struct hvc *ctl = NULL, *g = NULL;
     uint32_t d = 0;
     pid_t dm = -1;
@@ -465,6 +531,7 @@ int main(void)
         test_invalid(g, ctl, d);
         test_dm_ops(ctl, d);
         test_pause(ctl, d);
+        test_ring_full(g, d, dm);
         is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3ff, 1), 0xff,
                "a device model dying mid-request: the vCPU reads ones");
         is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xff,

@@ -23,6 +23,7 @@
 #include "tests/tap.h"
 #include "tests/unit/hv-harness.h"
 #include "xen/hv.h"
+#include "xensim/hvclient-internal.h"
 #include "xensim/hvclient.h"
 #include "xensim/hvproto.h"
 
@@ -30,7 +31,7 @@ static struct hv_harness H;
 
 static uint32_t make_domain(struct hvc *ctl, enum hvc_dom_type type)
 {
-    struct hvc_domain_config cfg = { type, 2, 4096, 0, 0 };
+    struct hvc_domain_config cfg = {type, 2, 4096, 0, 0};
     uint32_t domid = 0;
     int rc = hvc_domain_create(ctl, &cfg, &domid);
 
@@ -40,7 +41,7 @@ static uint32_t make_domain(struct hvc *ctl, enum hvc_dom_type type)
 
 static void test_domains(struct hvc *ctl)
 {
-    struct hvc_domain_config bad = { HVC_DOM_PV, 0, 4096, 0, 0 };
+    struct hvc_domain_config bad = {HVC_DOM_PV, 0, 4096, 0, 0};
     struct hvc_domain_info info, list[8];
     struct hvc *g;
     uint32_t d1, d2 = 0;
@@ -85,8 +86,8 @@ static void test_domains(struct hvc *ctl)
 
 static void test_memory(struct hvc *ctl, uint32_t d, struct hvc *g)
 {
-    uint64_t pages = 0, gfns[3] = { 5, 6, 1u << 30 };
-    int errs[3] = { 1, 1, 1 };
+    uint64_t pages = 0, gfns[3] = {5, 6, 1u << 30};
+    int errs[3] = {1, 1, 1};
     uint8_t *mem = hvc_memory(g, &pages), *map;
 
     ok(mem && pages == 1024, "guest maps its memory");
@@ -95,8 +96,8 @@ static void test_memory(struct hvc *ctl, uint32_t d, struct hvc *g)
     }
     memset(mem + 5 * 4096, 0x5a, 4096);
     memset(mem + 6 * 4096, 0xa5, 4096);
-    map = hvc_foreign_map(ctl, d, HVC_PROT_READ | HVC_PROT_WRITE, 3, gfns,
-                          errs);
+    map =
+        hvc_foreign_map(ctl, d, HVC_PROT_READ | HVC_PROT_WRITE, 3, gfns, errs);
     ok(map && errs[0] == 0 && errs[1] == 0 && errs[2] == -EINVAL,
        "foreign map: two frames, one refused");
     if (map) {
@@ -115,7 +116,7 @@ static void test_memory(struct hvc *ctl, uint32_t d, struct hvc *g)
 static void test_grants(struct hvc *ctl, uint32_t d, struct hvc *g)
 {
     uint8_t *mem = hvc_memory(g, NULL), buf[64], *p;
-    uint32_t refs[2] = { 8, 9 }, bad = 100000;
+    uint32_t refs[2] = {8, 9}, bad = 100000;
     struct hvc_copy_seg seg[4];
     uint32_t other;
 
@@ -161,10 +162,10 @@ static void test_grants(struct hvc *ctl, uint32_t d, struct hvc *g)
     hvc_domain_destroy(ctl, other);
 
     memset(buf, 0xc3, sizeof(buf));
-    seg[0] = (struct hvc_copy_seg){ true, d, 10, 100, 64, buf, 1 };
-    seg[1] = (struct hvc_copy_seg){ true, d, 9, 0, 8, buf, 1 };
-    seg[2] = (struct hvc_copy_seg){ false, d, 77, 0, 8, buf, 1 };
-    seg[3] = (struct hvc_copy_seg){ false, d, 10, 4090, 8, buf, 1 };
+    seg[0] = (struct hvc_copy_seg){true, d, 10, 100, 64, buf, 1};
+    seg[1] = (struct hvc_copy_seg){true, d, 9, 0, 8, buf, 1};
+    seg[2] = (struct hvc_copy_seg){false, d, 77, 0, 8, buf, 1};
+    seg[3] = (struct hvc_copy_seg){false, d, 10, 4090, 8, buf, 1};
     is_int(hvc_grant_copy(ctl, seg, 4), 0, "grant copy");
     ok(seg[0].status == GNTST_okay && mem[12 * 4096 + 100] == 0xc3 &&
            mem[12 * 4096 + 163] == 0xc3 && mem[12 * 4096 + 164] == 0,
@@ -174,9 +175,29 @@ static void test_grants(struct hvc *ctl, uint32_t d, struct hvc *g)
     is_int(seg[3].status, GNTST_bad_copy_arg, "copy across the page end");
     mem[12 * 4096 + 5] = 0x42;
     memset(buf, 0, sizeof(buf));
-    seg[0] = (struct hvc_copy_seg){ false, d, 10, 0, 16, buf, 1 };
+    seg[0] = (struct hvc_copy_seg){false, d, 10, 0, 16, buf, 1};
     hvc_grant_copy(ctl, seg, 1);
     ok(seg[0].status == 0 && buf[5] == 0x42, "copy from guest");
+    /* later copies are checked by the library itself: same answers */
+    memset(buf, 0x42, 4);
+    seg[0] = (struct hvc_copy_seg){true, d, 10, 200, 4, buf, 1};
+    seg[1] = (struct hvc_copy_seg){true, d, 9, 0, 8, buf, 1};
+    seg[2] = (struct hvc_copy_seg){false, d, 77, 0, 8, buf, 1};
+    seg[3] = (struct hvc_copy_seg){false, d, 10, 4090, 8, buf, 1};
+    is_int(hvc_grant_copy(ctl, seg, 4), 0, "grant copy, local checks");
+    ok(seg[0].status == GNTST_okay && mem[12 * 4096 + 199] == 0 &&
+           mem[12 * 4096 + 200] == 0x42 && mem[12 * 4096 + 203] == 0x42 &&
+           mem[12 * 4096 + 204] == 0,
+       "local copy lands");
+    ok(seg[1].status == GNTST_permission_denied &&
+           seg[2].status == GNTST_bad_gntref &&
+           seg[3].status == GNTST_bad_copy_arg,
+       "local checks refuse read-only, ungranted and page-crossing");
+    hvc_grant_end(g, 10);
+    seg[0] = (struct hvc_copy_seg){false, d, 10, 0, 4, buf, 1};
+    hvc_grant_copy(ctl, seg, 1);
+    is_int(seg[0].status, GNTST_bad_gntref, "a revoked grant is refused");
+    hvc_grant_access(g, 10, 0, 12, false);
 }
 
 static void test_evtchn(struct hvc *ctl, uint32_t d, struct hvc *g)
@@ -225,6 +246,45 @@ static void test_evtchn(struct hvc *ctl, uint32_t d, struct hvc *g)
     hvc_evtchn_close(ctl, bp);
 }
 
+/*
+ * A guest scribbling on the pending page it was given (the backend's
+ * page for that guest's domain) can raise only the ports it shares
+ * with the backend, never another guest's.
+ */
+static void test_isolation(struct hvc *ctl)
+{
+    uint32_t da = make_domain(ctl, HVC_DOM_PV);
+    uint32_t db = make_domain(ctl, HVC_DOM_PV);
+    struct hvc *ga = hvc_open(H.dir, da), *gb = hvc_open(H.dir, db);
+    int pa, pb, ba, bb;
+
+    if (!ga || !gb) {
+        ok(0, "two guests connect");
+        return;
+    }
+    pa = hvc_evtchn_alloc_unbound(ga, 0);
+    pb = hvc_evtchn_alloc_unbound(gb, 0);
+    ba = hvc_evtchn_bind_interdomain(ctl, da, (uint32_t)pa);
+    bb = hvc_evtchn_bind_interdomain(ctl, db, (uint32_t)pb);
+    ok(ba > 0 && bb > 0 && ba != bb, "backend bound to two guests");
+    hvc_evtchn_notify(ga, (uint32_t)pa); /* learn the peer (async event) */
+    hvc_evtchn_wait(ctl, 2000);
+    hvc_evtchn_unmask(ctl, (uint32_t)ba);
+    /* guest A sets every bit of the page it may write, then wakes us */
+    memset(ga->ports[pa].tx, 0xff, 4096);
+    hvc_evtchn_notify_slow(ga, (uint32_t)pa);
+    is_int(hvc_evtchn_wait(ctl, 2000), ba, "guest A raises its own port");
+    is_int(hvc_evtchn_wait(ctl, 50), -ETIMEDOUT,
+           "but not guest B's port (nor any other)");
+    hvc_evtchn_unmask(ctl, (uint32_t)ba);
+    hvc_evtchn_close(ctl, (uint32_t)ba);
+    hvc_evtchn_close(ctl, (uint32_t)bb);
+    hvc_close(ga);
+    hvc_close(gb);
+    hvc_domain_destroy(ctl, da);
+    hvc_domain_destroy(ctl, db);
+}
+
 /* The backend side through xendm's seam, the guest through hvclient. */
 static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
 {
@@ -232,7 +292,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
     struct hv *hv;
     struct hv_domain_info info;
     struct hv_grant_copy_seg seg;
-    uint8_t *mem = hvc_memory(g, NULL), *p, buf[8] = { 1, 2, 3, 4 };
+    uint8_t *mem = hvc_memory(g, NULL), *p, buf[8] = {1, 2, 3, 4};
     uint32_t ref = 20;
     int gp, bp;
     struct pollfd pfd;
@@ -254,7 +314,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
         p[1] = 0x98;
         is_int(hv_grant_unmap(hv, p, 1), 0, "seam: grant unmap");
     }
-    seg = (struct hv_grant_copy_seg){ true, d, ref, 8, 4, buf, 1 };
+    seg = (struct hv_grant_copy_seg){true, d, ref, 8, 4, buf, 1};
     ok(hv_grant_copy(hv, &seg, 1) == 0 && seg.status == 0 &&
            mem[30 * 4096 + 11] == 4 && mem[30 * 4096 + 1] == 0x98,
        "seam: grant copy");
@@ -262,7 +322,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
     bp = hv_evtchn_bind_interdomain(hv, d, gp);
     ok(bp > 0, "seam: bind");
     hvc_evtchn_notify(g, gp);
-    pfd = (struct pollfd){ hv_evtchn_fd(hv), POLLIN, 0 };
+    pfd = (struct pollfd){hv_evtchn_fd(hv), POLLIN, 0};
     ok(poll(&pfd, 1, 2000) == 1, "seam: fd readable");
     is_int(hv_evtchn_pending(hv), bp, "seam: pending");
     is_int(hv_evtchn_unmask(hv, bp), 0, "seam: unmask");
@@ -280,7 +340,7 @@ static void test_seam(struct hvc *ctl, uint32_t d, struct hvc *g)
 /* A raw client: the protocol without the library's good manners. */
 static int raw_open(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -295,8 +355,8 @@ static int raw_call(int fd, uint16_t type, const void *body, uint32_t len,
                     uint16_t version)
 {
     uint64_t buf[HVP_MAX_MSG / 8];
-    struct hvp_hdr h = { version, type, (uint32_t)sizeof(h) + len, 7, 0 };
-    struct pollfd pfd = { fd, POLLIN, 0 };
+    struct hvp_hdr h = {version, type, (uint32_t)sizeof(h) + len, 7, 0};
+    struct pollfd pfd = {fd, POLLIN, 0};
     ssize_t n;
 
     memcpy(buf, &h, sizeof(h));
@@ -317,9 +377,9 @@ static int raw_call(int fd, uint16_t type, const void *body, uint32_t len,
 
 static void test_hostile(struct hvc *ctl, uint32_t d)
 {
-    struct hvp_hello hello = { HVP_VERSION, 0 };
-    struct hvp_domid mine = { d, 0 }, dom0 = { 0, 0 };
-    struct hvp_evt_bind bind = { 0, 1 };
+    struct hvp_hello hello = {HVP_VERSION, 0};
+    struct hvp_domid mine = {d, 0}, dom0 = {0, 0};
+    struct hvp_evt_bind bind = {0, 1};
     struct hvc_domain_info info;
     char path[400], junk[64];
     int fd;
@@ -340,29 +400,28 @@ static void test_hostile(struct hvc *ctl, uint32_t d)
     fd = raw_open(path);
     is_int(raw_call(fd, HVP_HELLO, &hello, sizeof(hello), HVP_VERSION), 0,
            "hello");
-    is_int(raw_call(fd, HVP_MEM_FD, &dom0, sizeof(dom0), HVP_VERSION),
-           -EPERM, "a guest asking for dom0's memory is refused");
-    is_int(raw_call(fd, HVP_DOM_LIST, &dom0, sizeof(dom0), HVP_VERSION),
-           -EPERM, "a guest listing domains is refused");
+    is_int(raw_call(fd, HVP_MEM_FD, &dom0, sizeof(dom0), HVP_VERSION), -EPERM,
+           "a guest asking for dom0's memory is refused");
+    is_int(raw_call(fd, HVP_DOM_LIST, &dom0, sizeof(dom0), HVP_VERSION), -EPERM,
+           "a guest listing domains is refused");
     is_int(raw_call(fd, HVP_EVT_BIND, &bind, sizeof(bind), HVP_VERSION),
            -EINVAL, "binding a port nobody offered is refused");
     memset(junk, 0xff, sizeof(junk));
-    is_int(raw_call(fd, 0xffff, junk, sizeof(junk), HVP_VERSION),
-           -ECONNRESET, "an unknown type disconnects");
+    is_int(raw_call(fd, 0xffff, junk, sizeof(junk), HVP_VERSION), -ECONNRESET,
+           "an unknown type disconnects");
     close(fd);
     fd = raw_open(path);
     raw_call(fd, HVP_HELLO, &hello, sizeof(hello), HVP_VERSION);
     {
         static uint8_t big[HVP_MAX_MSG + 512];
-        struct pollfd pfd = { fd, POLLIN, 0 };
+        struct pollfd pfd = {fd, POLLIN, 0};
 
         send(fd, big, sizeof(big), MSG_NOSIGNAL);
         ok(poll(&pfd, 1, 2000) == 1 && recv(fd, junk, sizeof(junk), 0) <= 0,
            "an oversized message disconnects");
     }
     close(fd);
-    is_int(hvc_domain_info(ctl, d, &info), 0,
-           "the host keeps serving others");
+    is_int(hvc_domain_info(ctl, d, &info), 0, "the host keeps serving others");
 }
 
 static void test_no_xen(void)
@@ -402,6 +461,7 @@ int main(void)
             test_memory(ctl, d, g);
             test_grants(ctl, d, g);
             test_evtchn(ctl, d, g);
+            test_isolation(ctl);
             test_seam(ctl, d, g);
             test_hostile(ctl, d);
             is_int(hvc_domain_destroy(ctl, d), 0, "destroy with a guest on");

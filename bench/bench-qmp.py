@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Control-plane benchmark: xendm -machine none against Debian's
+qemu-system-x86_64 -M none -S -nodefaults, in the same run on the same
+machine.  Measures exec -> QMP greeting, idle RSS after negotiation, and
+the xen-save-devices-state round trip (to /dev/fdset/N, as libxl
+does), and prints each figure with the ratio xendm / QEMU.
+Usage: bench-qmp.py BUILDDIR [RUNS]
+"""
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "integration"))
+from qmplib import Qmp  # noqa: E402
+
+build = sys.argv[1] if len(sys.argv) > 1 else "build"
+runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+XENDM = os.path.join(build, "xendm")
+QEMU = shutil.which("qemu-system-x86_64")
+
+
+def argv_for(kind, fd):
+    """libxl's probe form: a listening socket passed as fd=N."""
+    chardev = "socket,id=m,fd=%d,server=on,wait=off" % fd
+    if kind == "xendm":
+        return [XENDM, "-S", "-nodefaults", "-no-user-config",
+                "-machine", "none", "-chardev", chardev,
+                "-mon", "chardev=m,mode=control"]
+    return [QEMU, "-M", "none", "-S", "-nodefaults", "-no-user-config",
+            "-display", "none", "-chardev", chardev,
+            "-mon", "chardev=m,mode=control"]
+
+
+def start(kind, d):
+    """exec -> greeting: the clock starts just before posix_spawn."""
+    sock = os.path.join(d, "%s.sock" % kind)
+    if os.path.exists(sock):
+        os.unlink(sock)
+    ls = socket.socket(socket.AF_UNIX)
+    ls.bind(sock)
+    ls.listen(1)
+    os.set_inheritable(ls.fileno(), True)
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)            # queued in the backlog until accepted
+    argv = argv_for(kind, ls.fileno())
+    null = os.open(os.devnull, os.O_RDWR)
+    acts = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1),
+            (os.POSIX_SPAWN_DUP2, null, 2)]
+    t0 = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
+    buf = b""
+    while b"\r\n" not in buf:
+        buf += s.recv(4096)
+    dt = time.perf_counter() - t0
+    os.close(null)
+    ls.close()
+    s.close()
+    return Proc(pid), sock, dt
+
+
+class Proc:
+    def __init__(self, pid):
+        self.pid = pid
+
+    def kill(self):
+        os.kill(self.pid, 9)
+
+    def wait(self):
+        os.waitpid(self.pid, 0)
+
+
+def stop(p):
+    p.kill()
+    p.wait()
+
+
+def rss_kib(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure(kind, d):
+    starts = []
+    for _ in range(runs):
+        p, sock, dt = start(kind, d)
+        starts.append(dt)
+        stop(p)
+    p, sock, _ = start(kind, d)
+    q = Qmp(sock)
+    q.negotiate()
+    time.sleep(0.3)
+    rss = rss_kib(p.pid)
+    out = os.path.join(d, "%s.state" % kind)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT, 0o600)
+    r = q.cmd("add-fd", fd=fd)
+    os.close(fd)
+    fdset = r["return"]["fdset-id"]
+    saves = []
+    for _ in range(runs * 4):
+        t0 = time.perf_counter()
+        r = q.cmd("xen-save-devices-state",
+                  {"filename": "/dev/fdset/%d" % fdset, "live": False})
+        saves.append(time.perf_counter() - t0)
+        assert "return" in r, r
+    size = os.path.getsize(out)
+    q.close()
+    stop(p)
+    return (min(starts), statistics.median(starts), rss,
+            statistics.median(saves), size)
+
+
+def main():
+    if QEMU is None:
+        print("bench-qmp: qemu-system-x86_64 not installed; skipped")
+        return 0
+    d = tempfile.mkdtemp(prefix="bench-qmp-")
+    try:
+        x = measure("xendm", d)
+        q = measure("qemu", d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    print("## Control plane (xendm -machine none vs qemu-system-x86_64 "
+          "-M none -S -nodefaults; %d runs each)" % runs)
+    print("| figure | xendm | QEMU | ratio |")
+    print("|---|---|---|---|")
+    print("| exec -> QMP greeting, best | %.2f ms | %.2f ms | 1/%.0f |"
+          % (x[0] * 1e3, q[0] * 1e3, q[0] / x[0]))
+    print("| exec -> QMP greeting, median | %.2f ms | %.2f ms | 1/%.0f |"
+          % (x[1] * 1e3, q[1] * 1e3, q[1] / x[1]))
+    print("| idle RSS | %d KiB | %d KiB | 1/%.0f |"
+          % (x[2], q[2], q[2] / x[2]))
+    print("| xen-save-devices-state round trip (median) | %.3f ms | %.3f ms "
+          "| 1/%.1f |" % (x[3] * 1e3, q[3] * 1e3, q[3] / x[3]))
+    print("| bytes per saved stream | %d | %d | |"
+          % (x[4] // (runs * 4), q[4] // (runs * 4)))
+    print("(load average %.1f on %d CPUs while measuring)"
+          % (os.getloadavg()[0], os.cpu_count()))
+    return 0
+
+
+sys.exit(main())

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libFuzzer harness: random ioreqs against the emulated machine.
+ *
+ * The input is a sequence of 32-byte ioreq_t records, each handed to
+ * the dispatcher as a vCPU slot would be (any type, size, count,
+ * direction, df and data_is_ptr, addresses anywhere), with 64 KiB of
+ * fake guest memory behind data_is_ptr; a trailing partial record is
+ * used as a buffered ring (pointers and slots from the input).  Between
+ * requests the machine's timers run and shutdown requests are taken,
+ * and at the end its state is saved: all must hold together without
+ * a crash, a sanitizer report or an unbounded loop.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "hw/emu/ioreq.h"
+#include "vmstate.h"
+
+#define GUEST_MEM (64 * 1024)
+
+static uint8_t guest[GUEST_MEM];
+
+static int mem_read(void *o, uint64_t gpa, void *buf, size_t len)
+{
+    (void)o;
+    if (gpa >= GUEST_MEM || len > GUEST_MEM - gpa) {
+        return -14;
+    }
+    memcpy(buf, guest + gpa, len);
+    return 0;
+}
+
+static int mem_write(void *o, uint64_t gpa, const void *buf, size_t len)
+{
+    (void)o;
+    if (gpa >= GUEST_MEM || len > GUEST_MEM - gpa) {
+        return -14;
+    }
+    memcpy(guest + gpa, buf, len);
+    return 0;
+}
+
+static void mem_invalidate(void *o)
+{
+    (void)o;
+}
+
+static const struct ioreq_mem_ops fake_mem = {
+    mem_read, mem_write, mem_invalidate,
+};
+
+static int64_t fake_now(void *o)
+{
+    return *(int64_t *)o;
+}
+
+static const struct machine_host_ops fake_host = { .now = fake_now };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct machine m;
+    static buffered_iopage_t bp;
+    struct machine_config cfg;
+    struct ioreq_dispatch d;
+    struct wbuf out;
+    int64_t now = 0;
+    size_t off = 0;
+
+    machine_config_xenfv(&cfg, 256);
+    cfg.nr_serial = 2;
+    machine_init(&m, &cfg, &fake_host, &now);
+    ioreq_dispatch_init(&d, &m, &fake_mem, NULL);
+    memset(guest, 0xa5, sizeof(guest));
+    for (; size - off >= sizeof(ioreq_t); off += sizeof(ioreq_t)) {
+        ioreq_t req;
+
+        memcpy(&req, data + off, sizeof(req));
+        ioreq_dispatch(&d, &req);
+        now += 1000000;
+        machine_run_timers(&m, now);
+        machine_take_shutdown(&m);
+    }
+    if (size - off >= 8) {
+        memset(&bp, 0, sizeof(bp));
+        memcpy(&bp.read_pointer, data + off, 4);
+        memcpy(&bp.write_pointer, data + off + 4, 4);
+        off += 8;
+        memcpy(bp.buf_ioreq, data + off,
+               size - off < sizeof(bp.buf_ioreq) ? size - off
+                                                 : sizeof(bp.buf_ioreq));
+        ioreq_drain_buffered(&d, &bp);
+    }
+    wbuf_init(&out, 0);
+    vmstate_save(&out, &serial_isa_vmsd, &m.serial[0].st);
+    vmstate_save(&out, &pckbd_isa_vmsd, &m.kbd.st);
+    vmstate_save(&out, &platform_vmsd, &m.platform.st);
+    wbuf_free(&out);
+    return 0;
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A PV guest with an xl channel running console-echo: the simulated
+# console frontend connects to xendm's console backend (a device/console
+# of type ioemu, output chardev:libxl-channel0 on a pty found with
+# query-chardev), and every byte written to the pty comes back.
+. "$(dirname "$0")/toolstack-lib.sh"
+start_ts_host
+
+cat > "$D/con.cfg" <<CFG
+name = "tscon"
+type = "pv"
+memory = 32
+channel = [ 'name=org.xensim.echo,connection=pty' ]
+guest = "console-echo"
+CFG
+timeout 60 "$XENSIM" create "$D/con.cfg"
+tap_ok $? "create a PV domain with a pty channel"
+d=$(domid_of tscon)
+tap_is "$(xs_read /local/domain/0/backend/console/$d/1/output)" \
+    chardev:libxl-channel0 "the channel's backend names libxl's chardev"
+for i in $(seq 100); do
+    [ "$(xs_read /local/domain/$d/device/console/1/state)" = 4 ] && break
+    sleep 0.05
+done
+tap_is "$(xs_read /local/domain/$d/device/console/1/state)" 4 \
+    "the console frontend reached Connected"
+got=$(python3 - "$D/qmp-libxl-$d" <<'PY'
+import json, os, select, socket, sys, time, tty
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile('rwb')
+f.readline()
+f.write(b'{"execute":"qmp_capabilities","id":1}\r\n'); f.flush(); f.readline()
+f.write(b'{"execute":"query-chardev","id":2}\r\n'); f.flush()
+pty = None
+for c in json.loads(f.readline())["return"]:
+    if c["label"] == "libxl-channel0" and c["filename"].startswith("pty:"):
+        pty = c["filename"][4:]
+if pty is None:
+    print("no pty")
+    sys.exit(0)
+fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+os.write(fd, b"hello from the host\x04")
+buf, end = b"", time.time() + 10
+while time.time() < end and not buf.endswith(b"\x04"):
+    if select.select([fd], [], [], 0.5)[0]:
+        buf += os.read(fd, 100)
+print(buf[:-1].decode(errors="replace"))
+PY
+)
+tap_is "$got" "hello from the host" "bytes written to the channel's pty come back"
+timeout 20 "$XENSIM" wait tscon 15
+tap_is $? 0 "console-echo ended after echoing EOT"
+timeout 60 "$XENSIM" destroy tscon
+tap_ok $? "destroy"
+tap_end

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xensim hypervisor client: ioreq servers (the device model's side),
+ * simulated vCPU I/O (the guest's side) and device-model operations.
+ *
+ * A synchronous vCPU access that reaches a server is answered by the
+ * server directly: the client waits on its socket (for failures and
+ * unclaimed accesses) and on the vCPU endpoint's eventfd, and takes
+ * the answer from the server's ioreq_t once the status page names this
+ * request (see hvproto.h, struct hvp_status).  Everything read from
+ * shared pages is checked against what this client asked.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <xen/hvm/ioreq.h>
+
+#include "xensim/hvclient-internal.h"
+
+int hvc_ioreq_server_create(struct hvc *c, uint32_t domid, bool bufioreq,
+                            uint16_t *id)
+{
+    struct hvp_ios_create b = {domid, bufioreq ? 1u : 0u};
+    struct hvc_reply rep;
+    int rc = hvc_call(c, HVP_IOS_CREATE, &b, sizeof(b), NULL, 0, &rep);
+
+    if (rc == 0) {
+        *id = (uint16_t)((const struct hvp_ios_id *)rep.m.body)->id;
+        hvc_reply_close(&rep);
+    }
+    return rc;
+}
+
+int hvc_ioreq_server_map(struct hvc *c, uint32_t domid, uint16_t id,
+                         void **ioreq_page, void **buf_page,
+                         uint32_t *bufioreq_port)
+{
+    struct hvp_ios_id b = {domid, id};
+    const struct hvp_ios_info_r *o;
+    struct hvc_reply rep;
+    uint8_t *base;
+    int rc = hvc_call(c, HVP_IOS_INFO, &b, sizeof(b), NULL, 0, &rep);
+
+    if (rc < 0) {
+        return rc;
+    }
+    o = rep.m.body;
+    if (rep.nfds != 1) {
+        hvc_reply_close(&rep);
+        return -EPROTO;
+    }
+    base = mmap(NULL, 2 * HVP_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                rep.fds[0], 0);
+    hvc_reply_close(&rep);
+    if (base == MAP_FAILED) {
+        return -errno;
+    }
+    *ioreq_page = base + HVP_PAGE;
+    if (buf_page) {
+        *buf_page = o->bufioreq_port ? base : NULL;
+    }
+    if (bufioreq_port) {
+        *bufioreq_port = o->bufioreq_port;
+    }
+    return 0;
+}
+
+void hvc_ioreq_server_unmap(struct hvc *c, void *ioreq_page, void *buf_page)
+{
+    if (ioreq_page) {
+        munmap((uint8_t *)ioreq_page - HVP_PAGE, 2 * HVP_PAGE);
+    }
+}
+
+int hvc_ioreq_server_set_state(struct hvc *c, uint32_t domid, uint16_t id,
+                               bool enabled)
+{
+    struct hvp_ios_state b = {domid, id, enabled, 0};
+
+    return hvc_simple(c, HVP_IOS_STATE, &b, sizeof(b));
+}
+
+int hvc_ioreq_server_range(struct hvc *c, uint32_t domid, uint16_t id,
+                           enum hvc_range_type type, bool map, uint64_t start,
+                           uint64_t end)
+{
+    struct hvp_ios_range b = {domid, id, (uint32_t)type, map, start, end};
+
+    return hvc_simple(c, HVP_IOS_RANGE, &b, sizeof(b));
+}
+
+int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
+{
+    struct hvp_ios_id b = {domid, id};
+
+    return hvc_simple(c, HVP_IOS_DESTROY, &b, sizeof(b));
+}
+
+/* The answer to request `seq` if its server has given it, else false. */
+static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
+                            uint32_t seq, uint64_t *data, uint32_t *server)
+{
+    struct hvc_vcpu *v = NULL;
+    struct hvc_srv *sv = NULL;
+    uint32_t uid;
+    ioreq_t *slot;
+    unsigned i;
+
+    if (!c->status ||
+        __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) != seq) {
+        return false;
+    }
+    uid = __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
+            v = &c->vcpus[i];
+        }
+    }
+    for (i = 0; i < c->nsrvs; i++) {
+        if (c->srvs[i].uid == uid) {
+            sv = &c->srvs[i];
+        }
+    }
+    if (!v || !sv || !v->rx || vcpu >= HVP_MAX_VCPUS) {
+        return false;
+    }
+    /* consume the wake-up before looking, so none is lost */
+    __atomic_fetch_and(&v->rx[v->port / 64], ~(1ull << (v->port % 64)),
+                       __ATOMIC_ACQ_REL);
+    slot = &((shared_iopage_t *)(sv->base + HVP_PAGE))->vcpu_ioreq[vcpu];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (slot->state != STATE_IORESP_READY) {
+        return false;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    *data = slot->data;
+    *server = uid & 0xffff;
+    slot->state = STATE_IOREQ_NONE;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    return true;
+}
+
+static int hvc_vcpu_efd(struct hvc *c, uint32_t domid, uint32_t vcpu)
+{
+    unsigned i;
+
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
+            return c->vcpus[i].efd;
+        }
+    }
+    return -1;
+}
+
+int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
+{
+    struct hvp_vcpu_io b = {domid,
+                            vcpu,
+                            io->addr,
+                            io->data,
+                            io->size,
+                            io->count,
+                            io->type,
+                            io->dir,
+                            io->df,
+                            io->data_is_ptr,
+                            io->buffered ? HVP_IO_BUFFERED : 0};
+    const struct hvp_vcpu_io_r *o;
+    struct hvc_reply rep;
+    uint64_t data, cnt;
+    uint32_t seq, server;
+    int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+
+    if (rc < 0) {
+        return rc;
+    }
+    seq = c->seq;
+    for (;;) {
+        struct pollfd pfd[2] = {{c->fd, POLLIN, 0},
+                                {hvc_vcpu_efd(c, domid, vcpu), POLLIN, 0}};
+
+        if (hvc_vcpu_answer(c, domid, vcpu, seq, &data, &server)) {
+            if (io->dir == IOREQ_READ) {
+                io->data = data;
+            }
+            io->server = server;
+            return 0;
+        }
+        if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+            return -errno;
+        }
+        if ((pfd[1].revents & POLLIN) &&
+            read(pfd[1].fd, &cnt, sizeof(cnt)) < 0) {
+            /* another vCPU client drained it; the bit decides */
+        }
+        if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            continue;
+        }
+        rc = hvc_recv_one(c, MSG_DONTWAIT, &rep);
+        if (rc == -EINPROGRESS || rc == -EAGAIN) {
+            continue;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        if (rep.m.hdr.type != HVP_VCPU_IO) {
+            hvc_reply_close(&rep);
+            c->broken = true;
+            return -EPROTO;
+        }
+        if (rep.m.hdr.seq != seq) {
+            hvc_reply_close(&rep); /* a late failure for an old access */
+            continue;
+        }
+        if (rep.m.hdr.status != 0) {
+            hvc_reply_close(&rep);
+            return rep.m.hdr.status;
+        }
+        o = rep.m.body;
+        if (io->dir == IOREQ_READ) {
+            io->data = o->data;
+        }
+        io->server = o->server;
+        hvc_reply_close(&rep);
+        return 0;
+    }
+}
+
+static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,
+                   uint32_t b, unsigned level)
+{
+    struct hvp_dm_irq m = {domid, op, a, b, level, 0};
+
+    return hvc_simple(c, HVP_DM_IRQ, &m, sizeof(m));
+}
+
+int hvc_set_isa_irq_level(struct hvc *c, uint32_t domid, uint8_t irq,
+                          unsigned level)
+{
+    return hvc_irq(c, domid, HVP_IRQ_ISA, irq, 0, level);
+}
+
+int hvc_set_pci_intx_level(struct hvc *c, uint32_t domid, uint16_t seg,
+                           uint8_t bus, uint8_t dev, uint8_t intx,
+                           unsigned level)
+{
+    return hvc_irq(c, domid, HVP_IRQ_INTX,
+                   (uint32_t)seg << 16 | (uint32_t)bus << 8 | dev, intx, level);
+}
+
+int hvc_set_pci_link_route(struct hvc *c, uint32_t domid, uint8_t link,
+                           uint8_t irq)
+{
+    return hvc_irq(c, domid, HVP_IRQ_LINK, link, irq, 0);
+}
+
+int hvc_modified_memory(struct hvc *c, uint32_t domid, uint64_t first_pfn,
+                        uint32_t nr)
+{
+    struct hvp_dm_modmem b = {domid, nr, first_pfn};
+
+    return hvc_simple(c, HVP_DM_MODMEM, &b, sizeof(b));
+}
+
+int hvc_dm_state(struct hvc *c, uint32_t domid, struct hvc_dm_state *out)
+{
+    struct hvp_domid b = {domid, 0};
+    const struct hvp_dm_state_r *o;
+    struct hvc_reply rep;
+    int rc = hvc_call(c, HVP_DM_STATE, &b, sizeof(b), NULL, 0, &rep);
+
+    if (rc < 0) {
+        return rc;
+    }
+    o = rep.m.body;
+    out->isa_levels = o->isa_levels;
+    out->irq_events = o->irq_events;
+    memcpy(out->link_route, o->link_route, sizeof(out->link_route));
+    memcpy(out->intx_levels, o->intx_levels, sizeof(out->intx_levels));
+    out->modified_pages = o->modified_pages;
+    out->modified_ops = o->modified_ops;
+    out->ioreqs = o->ioreqs;
+    out->unclaimed = o->unclaimed;
+    hvc_reply_close(&rep);
+    return 0;
+}
+
+int hvc_dm_dirty(struct hvc *c, uint32_t domid, uint64_t first, uint32_t nr,
+                 bool clear, uint8_t *bits)
+{
+    struct hvp_dm_dirty b = {domid, clear, first, nr, 0};
+    struct hvc_reply rep;
+    int rc = hvc_call(c, HVP_DM_DIRTY, &b, sizeof(b), NULL, 0, &rep);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (rep.m.nelems != (nr + 7) / 8) {
+        hvc_reply_close(&rep);
+        return -EPROTO;
+    }
+    memcpy(bits, rep.m.elems, rep.m.nelems);
+    hvc_reply_close(&rep);
+    return 0;
+}
