@@ -322,6 +322,24 @@ static bool qmp_blockstats(struct env *e, uint64_t *wr_ops)
     return *wr_ops > 0;
 }
 
+static pid_t alarm_pids[3];
+
+/* The whole test must never hang a suite: kill what we started. */
+static void on_alarm(int sig)
+{
+    static const char msg[] = "Bail out! test-pv-xensim timed out\n";
+
+    for (int i = 0; i < 3; i++) {
+        if (alarm_pids[i] > 0) {
+            kill(alarm_pids[i], SIGKILL);
+        }
+    }
+    if (write(1, msg, sizeof(msg) - 1) < 0) {
+        /* nothing more to do */
+    }
+    _exit(1);
+}
+
 int main(void)
 {
     struct env e;
@@ -339,6 +357,11 @@ int main(void)
         printf("1..0 # SKIP xensim or xendm not built\n");
         return 0;
     }
+    alarm_pids[0] = e.dm;
+    alarm_pids[1] = e.h.pid;
+    alarm_pids[2] = e.xs_pid;
+    signal(SIGALRM, on_alarm);
+    alarm(240);
     ok(rc == 0, "xensim host, PV domain %u and xendm started", e.domid);
     if (rc != 0) {
         env_stop(&e);
@@ -365,6 +388,11 @@ int main(void)
        "image files hold exactly what the guest wrote");
 
     hostile(&e, &d2, &d1);
+    if (!env_dm_alive(&e)) {
+        ok(0, "xendm survived the hostile frontend");
+        env_stop(&e);
+        return tap_done();
+    }
 
     /* State-machine abuse on the disk whose ring is broken, then a clean
      * reconnect brings it back. */
