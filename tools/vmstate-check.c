@@ -278,7 +278,7 @@ static void chk_desc(struct chk *c, const char *path, const struct json *o,
 static struct json *chk_load(const char *path)
 {
     struct json_limits lim = { .max_depth = 128, .max_bytes = 64 << 20 };
-    char err[256], *buf;
+    char err[256] = "", *buf;
     struct json *j = NULL;
     FILE *fp = fopen(path, "rb");
     long len;
@@ -299,6 +299,10 @@ static struct json *chk_load(const char *path)
         free(buf);
     }
     fclose(fp);
+    if (j == NULL && err[0] == '\0') {
+        fprintf(stderr, "%s: cannot read (not a regular file of at most "
+                "64 MiB?)\n", path);
+    }
     if (j != NULL && j->type != JSON_OBJECT) {
         fprintf(stderr, "%s: not a -dump-vmstate object\n", path);
         json_free(j);
