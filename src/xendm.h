@@ -11,18 +11,25 @@
  *
  * Hook points for the device areas:
  *  - struct machine_ops: one per -machine kind, listed in
- *    machine_table (src/machine.c).  prepare() runs with full
- *    privileges (open hv handles, files, sockets), start() runs after
- *    the privilege drop and is the first access to guest data, exit()
- *    undoes both and must cope with a half-built machine.
+ *    machine_table (src/machine.c).  check() refuses what the machine
+ *    cannot honour before anything starts; prepare() runs with full
+ *    privileges (open hv handles, files, sockets); restrict_handles()
+ *    is -xen-domid-restrict; start() runs after the privilege drop and
+ *    is the first access to guest data; exit() undoes all of it and
+ *    must cope with a half-built machine; query_block() answers QMP
+ *    query-block / query-blockstats.
  *  - backend_types: the PV backend kinds the machine serves; the
  *    control plane creates device-model/<domid>/backends/<type> for
  *    each before reporting ready.
- *  - struct devstate_ops (x->devstate): how the device state is saved
- *    and loaded; the state engine's savevm registry plugs in here.
+ *  - x->savevm: the registry devices register their state into
+ *    (created before prepare(), with QEMU's "timer" section);
+ *    x->devstate may replace how it is saved and loaded.
  *  - chardev_lookup/chardev_write/chardev_set_reader (chardev.h): the
- *    serial ports and PV consoles attach to -serial / -chardev here.
- *  - runstate_listen (runstate.h): devices learn of stop/cont.
+ *    serial ports (x->opts.serials[i] names the chardev of port i) and
+ *    PV consoles attach to -serial / -chardev here.
+ *  - runstate_listen (runstate.h): devices learn of stop/cont;
+ *    runstate_shutdown/runstate_reset report guest poweroff/reset.
+ *  - x->dirty_log: xen-set-global-dirty-log's current value.
  */
 #ifndef XENDM_XENDM_H
 #define XENDM_XENDM_H
