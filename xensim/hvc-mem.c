@@ -67,6 +67,8 @@ struct hvc_mem *hvc_mem_adopt(struct hvc *c, uint32_t domid, int fd,
     m->domid = domid;
     m->fd = fd;
     m->pages = (uint64_t)size / HVP_PAGE;
+    m->gnt_gfn = 0;
+    m->gnt_frames = 0; /* learnt from the first grant copy */
     c->nmems++;
     return m;
 }
