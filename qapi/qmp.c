@@ -11,11 +11,10 @@
  * attaches it to the first byte of the command that needs it).  A
  * small streamer splits the byte stream into JSON messages the way
  * QEMU's json-streamer does, by counting brackets outside strings, so
- * CRLF, no separator at all, or messages split over reads all work.
- * A message longer than QMP_MAX_MESSAGE or nested deeper than
- * QMP_MAX_NESTING is not stored: the rest of it is skipped while the
- * brackets are still counted, then one error is answered and the
- * connection stays usable.  Replies and events are queued; while more
+ * CRLF, no separator at all, or messages split over reads all work
+ * (qmp-stream.c).  A message longer than QMP_MAX_MESSAGE or nested
+ * deeper than QMP_MAX_NESTING is skipped and answered with one error;
+ * the connection stays usable.  Replies and events are queued; while more
  * than QMP_READ_PAUSE is queued the client's input is not read (as
  * QEMU suspends a monitor with pending replies), and a client that
  * lets more than QMP_MAX_OUTPUT pile up (events it never reads) is
@@ -37,14 +36,9 @@
 #include "fdset.h"
 #include "json.h"
 #include "log.h"
+#include "qmp-stream.h"
 #include "qmp.h"
 #include "xendm.h"
-
-enum qmp_skip {
-    QMP_SKIP_NONE,
-    QMP_SKIP_SIZE,
-    QMP_SKIP_DEPTH,
-};
 
 struct monitor {
     struct xendm *x;
@@ -53,12 +47,7 @@ struct monitor {
     bool negotiated;
     unsigned events;          /* what the loop watches for */
 
-    /* streamer */
-    char *msg;
-    size_t msg_len, msg_cap;
-    bool in_msg, in_str, esc, scalar;
-    long depth;
-    enum qmp_skip skip;
+    struct qmp_stream in;
     uint64_t pos;             /* bytes consumed from this client */
 
     int pending_fd;
@@ -295,12 +284,11 @@ static void monitor_drop(struct monitor *m)
         close(m->pending_fd);
         m->pending_fd = -1;
     }
-    free(m->msg);
+    qmp_stream_free(&m->in);
+    qmp_stream_init(&m->in, QMP_MAX_MESSAGE, QMP_MAX_NESTING);
     free(m->out);
-    m->msg = m->out = NULL;
-    m->msg_len = m->msg_cap = m->out_len = m->out_off = 0;
-    m->in_msg = false;
-    m->skip = QMP_SKIP_NONE;
+    m->out = NULL;
+    m->out_len = m->out_off = 0;
     m->negotiated = false;
     m->events = 0;
     chardev_client_done(m->cd);
@@ -396,15 +384,15 @@ static void monitor_greet(struct monitor *m)
     json_free(g);
 }
 
-static void monitor_message(struct monitor *m)
+static void monitor_message(struct monitor *m, enum qmp_stream_result res)
 {
     struct json *reply;
     int fd = -1;
     int *fdp = NULL;
 
-    if (m->skip != QMP_SKIP_NONE) {
+    if (res != QMP_STREAM_MESSAGE) {
         reply = qmp_error_reply(QMP_ERR_GENERIC,
-                                m->skip == QMP_SKIP_SIZE
+                                res == QMP_STREAM_TOO_LARGE
                                     ? "JSON token size limit exceeded"
                                     : "JSON nesting depth limit exceeded",
                                 NULL);
@@ -414,99 +402,18 @@ static void monitor_message(struct monitor *m)
             m->pending_fd = -1;
             fdp = &fd;
         }
-        reply = qmp_dispatch(m->x, m, m->msg, m->msg_len, &m->negotiated,
+        reply = qmp_dispatch(m->x, m, m->in.msg, m->in.len, &m->negotiated,
                              fdp);
         if (fd >= 0) {
             close(fd);   /* passed with a command that did not take it */
         }
     }
-    m->msg_len = 0;
-    if (m->msg_cap > 65536) {
-        free(m->msg);
-        m->msg = NULL;
-        m->msg_cap = 0;
+    if (m->fd >= 0) {
+        qmp_stream_next(&m->in);
     }
-    m->in_msg = false;
-    m->skip = QMP_SKIP_NONE;
     if (reply != NULL) {
         monitor_send(m, reply);
         json_free(reply);
-    }
-}
-
-static int monitor_store(struct monitor *m, char c)
-{
-    char *p;
-
-    if (m->skip != QMP_SKIP_NONE) {
-        return 0;
-    }
-    if (m->msg_len >= QMP_MAX_MESSAGE) {
-        m->skip = QMP_SKIP_SIZE;
-        free(m->msg);
-        m->msg = NULL;
-        m->msg_len = m->msg_cap = 0;
-        return 0;
-    }
-    if (m->msg_len == m->msg_cap) {
-        size_t cap = m->msg_cap ? m->msg_cap * 2 : 4096;
-
-        p = realloc(m->msg, cap);
-        if (p == NULL) {
-            m->skip = QMP_SKIP_SIZE;
-            return -ENOMEM;
-        }
-        m->msg = p;
-        m->msg_cap = cap;
-    }
-    m->msg[m->msg_len++] = c;
-    return 0;
-}
-
-/* One byte through the streamer; true when a message is complete. */
-static bool monitor_stream(struct monitor *m, char c)
-{
-    bool ws = c == ' ' || c == '\t' || c == '\r' || c == '\n';
-
-    if (!m->in_msg) {
-        if (ws) {
-            return false;
-        }
-        m->in_msg = true;
-        m->in_str = m->esc = false;
-        m->depth = 0;
-        m->scalar = c != '{' && c != '[';
-    }
-    if (m->scalar && !m->in_str && ws) {
-        return true;
-    }
-    monitor_store(m, c);
-    if (m->in_str) {
-        if (m->esc) {
-            m->esc = false;
-        } else if (c == '\\') {
-            m->esc = true;
-        } else if (c == '"') {
-            m->in_str = false;
-            return m->scalar && m->depth == 0;
-        }
-        return false;
-    }
-    switch (c) {
-    case '"':
-        m->in_str = true;
-        return false;
-    case '{':
-    case '[':
-        if (++m->depth > QMP_MAX_NESTING && m->skip == QMP_SKIP_NONE) {
-            m->skip = QMP_SKIP_DEPTH;
-        }
-        return false;
-    case '}':
-    case ']':
-        return --m->depth <= 0;
-    default:
-        return false;
     }
 }
 
@@ -515,9 +422,12 @@ static void monitor_input(struct monitor *m, const char *buf, size_t n)
     size_t i;
 
     for (i = 0; i < n && m->fd >= 0 && !m->x->quit_requested; i++) {
+        enum qmp_stream_result res;
+
         m->pos++;
-        if (monitor_stream(m, buf[i])) {
-            monitor_message(m);
+        res = qmp_stream_byte(&m->in, buf[i]);
+        if (res != QMP_STREAM_MORE) {
+            monitor_message(m, res);
         }
     }
 }
@@ -656,6 +566,7 @@ int monitor_open_all(struct xendm *x, char *err, size_t errlen)
         }
         m->x = x;
         m->fd = m->pending_fd = -1;
+        qmp_stream_init(&m->in, QMP_MAX_MESSAGE, QMP_MAX_NESTING);
         m->cd = chardev_lookup(x, x->opts.monitors[i]);
         x->monitors[x->nmonitors++] = m;
         if (m->cd == NULL) {
@@ -685,7 +596,7 @@ void monitor_close_all(struct xendm *x)
         if (m->pending_fd >= 0) {
             close(m->pending_fd);
         }
-        free(m->msg);
+        qmp_stream_free(&m->in);
         free(m->out);
         free(m);
     }

@@ -34,7 +34,7 @@ name = "demo"
 type = "pv"
 memory = 64
 disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$dir/demo.img' ]
-guest = "disk-verify --size 8M --io 4k --qd 4 --loops 20"
+guest = "disk-verify --size 8M --io 4k --qd 4 --loops 100"
 CFG
 sed 's/^/    /' "$dir/demo.cfg"
 
@@ -48,7 +48,10 @@ tr '\0' ' ' < /proc/$pid/cmdline
 echo
 
 say "let the guest run a little, then save it to a file"
-sleep 1
+for i in $(seq 200); do
+    grep -q "loop 2:" "$dir/toolstack/$d/guest.log" 2>/dev/null && break
+    sleep 0.05
+done
 tail -n 2 "$dir/toolstack/$d/guest.log" | sed 's/^/    guest: /'
 run "$XENSIM" save demo "$dir/demo.save"
 ls -l "$dir/demo.save" | sed 's/^/    /'

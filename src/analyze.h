@@ -95,6 +95,15 @@ int analyze_decode(const uint8_t *buf, size_t len,
 void analyze_stream_free(struct analyze_stream *s);
 
 /*
+ * Reads a document of the shape analyze_to_json() prints (only "full"
+ * sections: the Xen shape) into *s, finding each section's layout in
+ * `layouts`, for analyze_encode().  The caller frees *s with
+ * analyze_stream_free whatever the result.  0 or -EINVAL with err.
+ */
+int analyze_from_json(const struct json *doc, const struct layout_set *layouts,
+                      struct analyze_stream *s, char *err, size_t errlen);
+
+/*
  * Checks that body[0..len) is exactly one body of `l` at `version`:
  * 0, or -EINVAL with "offset 0x...: reason" (offsets within the body).
  */

@@ -10,6 +10,7 @@
  *   xendm-analyze [--layouts VMDESC.json]... --reencode IN OUT
  *   xendm-analyze [--layouts VMDESC.json]... [--modelled VMDESC.json]...
  *                 --convert IN OUT
+ *   xendm-analyze [--layouts VMDESC.json]... --encode JSON OUT
  *
  * Layouts: the stream's own VMDESCRIPTION, then each --layouts file in
  * order, then xendm's built-in descriptions.  --convert keeps what
@@ -47,7 +48,9 @@ static void usage(FILE *out)
             "       xendm-analyze [--layouts VMDESC.json]... --reencode IN "
             "OUT\n"
             "       xendm-analyze [--layouts VMDESC.json]... "
-            "[--modelled VMDESC.json]... --convert IN OUT\n");
+            "[--modelled VMDESC.json]... --convert IN OUT\n"
+            "       xendm-analyze [--layouts VMDESC.json]... --encode JSON "
+            "OUT\n");
 }
 
 /* Reads a whole file (bounded); NULL with errno set. */
@@ -211,7 +214,7 @@ static int reencode(const struct analyze_stream *s, const char *out)
     return 0;
 }
 
-enum analyze_mode { MODE_PRINT, MODE_REENCODE, MODE_CONVERT };
+enum analyze_mode { MODE_PRINT, MODE_REENCODE, MODE_CONVERT, MODE_ENCODE };
 
 struct analyze_args {
     enum analyze_mode mode;
@@ -229,6 +232,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
         { "modelled", required_argument, NULL, 'm' },
         { "reencode", no_argument, NULL, 'r' },
         { "convert", no_argument, NULL, 'c' },
+        { "encode", no_argument, NULL, 'e' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -251,6 +255,9 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
         case 'c':
             a->mode = MODE_CONVERT;
             break;
+        case 'e':
+            a->mode = MODE_ENCODE;
+            break;
         case 'h':
             usage(stdout);
             return 1;
@@ -266,6 +273,32 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
     return 0;
 }
 
+/* --encode: a JSON document (as --json prints it) to a Xen stream. */
+static int encode_json(const uint8_t *text, size_t len, const char *in,
+                       const char *out, const struct layout_set *set)
+{
+    struct json_limits lim = { .max_depth = 4 * LAYOUT_MAX_DEPTH + 8,
+                               .max_bytes = ANALYZE_MAX_INPUT };
+    struct analyze_stream s;
+    char err[512] = "";
+    struct json *doc = json_parse((const char *)text, len, &lim, err,
+                                  sizeof(err));
+    int rc = 1;
+
+    if (doc == NULL) {
+        fprintf(stderr, "xendm-analyze: %s: not JSON: %s\n", in, err);
+        return 1;
+    }
+    if (analyze_from_json(doc, set, &s, err, sizeof(err)) < 0) {
+        fprintf(stderr, "xendm-analyze: %s: %s\n", in, err);
+    } else {
+        rc = reencode(&s, out);
+    }
+    analyze_stream_free(&s);
+    json_free(doc);
+    return rc;
+}
+
 static int run(const struct analyze_args *a, const char *in, const char *out,
                const struct layout_set *set, const struct layout_set *modelled)
 {
@@ -278,6 +311,11 @@ static int run(const struct analyze_args *a, const char *in, const char *out,
     if (buf == NULL) {
         fprintf(stderr, "xendm-analyze: %s: %s\n", in, strerror(errno));
         return 1;
+    }
+    if (a->mode == MODE_ENCODE) {
+        rc = encode_json(buf, len, in, out, set);
+        free(buf);
+        return rc;
     }
     if (analyze_decode(buf, len, set, &s, err, sizeof(err)) < 0) {
         fprintf(stderr, "xendm-analyze: %s: %s\n", in, err);

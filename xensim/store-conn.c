@@ -32,7 +32,7 @@
 #include "loop.h"
 #include "store-int.h"
 
-#define CONN_READ_CHUNK 16384
+#define CONN_READ_CHUNK   16384
 #define CONN_TEST_OUT_MAX 4096
 
 static void conn_flush(struct sconn *c);
@@ -44,8 +44,8 @@ static void conn_update_events(struct sconn *c)
     if (c->fd < 0 || c->dead) {
         return;
     }
-    c->read_off = conn_unprivileged(c) &&
-                  c->out_replies >= QUOTA_REQ_OUTSTANDING;
+    c->read_off =
+        conn_unprivileged(c) && c->out_replies >= QUOTA_REQ_OUTSTANDING;
     if (!c->read_off) {
         ev |= LOOP_READ;
     }
@@ -76,13 +76,14 @@ static void conn_io(struct loop *loop, int fd, unsigned events, void *opaque)
     if (!c->dead && (events & (LOOP_READ | LOOP_HUP)) && !c->read_off) {
         n = read(fd, buf, sizeof(buf));
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-            conn_flush(c);  /* best effort, as Xen's destroy_conn */
+            conn_flush(c); /* best effort, as Xen's destroy_conn */
             conn_close(c);
             return;
         }
         if (n > 0 && wire_feed(c, buf, (size_t)n, &used) < 0) {
             log_warnx("xenstored: dom%u sent an oversized message; "
-                      "dropping the connection", c->id);
+                      "dropping the connection",
+                      c->id);
             conn_close(c);
             return;
         }
@@ -124,8 +125,8 @@ static void conn_flush(struct sconn *c)
     }
     c->want_write = c->out != NULL;
     if (was != c->want_write ||
-        was_off != (conn_unprivileged(c) &&
-                    c->out_replies >= QUOTA_REQ_OUTSTANDING)) {
+        was_off !=
+            (conn_unprivileged(c) && c->out_replies >= QUOTA_REQ_OUTSTANDING)) {
         conn_update_events(c);
     }
 }
@@ -162,9 +163,10 @@ int conn_queue(struct sconn *c, struct outmsg *m)
     *c->out_tail = m;
     c->out_tail = &m->next;
     c->out_bytes += m->len;
-    if (c->out_bytes > CONN_OUT_MAX) {
+    if (c->out_bytes > (c->dom ? CONN_OUT_MAX_GUEST : CONN_OUT_MAX)) {
         log_warnx("xenstored: dom%u does not read its replies; dropping "
-                  "the connection", c->id);
+                  "the connection",
+                  c->id);
         conn_close(c);
         return -ENOBUFS;
     }
@@ -286,11 +288,26 @@ static int conn_listen(struct loop *loop, const char *path, loop_fd_fn *fn,
     return fd;
 }
 
+static unsigned conn_count(struct store *st, const struct sdomain *d)
+{
+    const struct sconn *c;
+    unsigned n = 0;
+
+    for (c = st->conns; c != NULL; c = c->next) {
+        n += c->dom == d && !c->dead;
+    }
+    return n;
+}
+
 static void conn_accept(struct store *st, int lfd, struct sdomain *d)
 {
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
     if (fd < 0) {
+        return;
+    }
+    if (d != NULL && conn_count(st, d) >= CONN_MAX_PER_DOMAIN) {
+        close(fd);
         return;
     }
     if (conn_new(st, fd, d) == NULL) {
@@ -465,7 +482,7 @@ int store_test_feed(struct sconn *c, const uint8_t *data, size_t len)
     if (c->dead) {
         return -EPIPE;
     }
-    c->out_bytes = 0;   /* the peer read everything so far */
+    c->out_bytes = 0; /* the peer read everything so far */
     return wire_feed(c, data, len, &used);
 }
 

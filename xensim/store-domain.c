@@ -48,7 +48,8 @@ static int domain_connected(struct store *st, uint32_t domid,
     return 0;
 }
 
-/* Drops watches and transactions of the domain's connections (domain_conn_reset). */
+/* Drops watches and transactions of the domain's connections
+ * (domain_conn_reset). */
 static void domain_conns_reset(struct store *st, struct sdomain *d)
 {
     struct sconn *c;
@@ -310,8 +311,7 @@ void store_domain_released(struct store *st, uint32_t domid)
     }
 }
 
-void store_set_exists_hook(struct store *st, store_exists_fn *fn,
-                           void *opaque)
+void store_set_exists_hook(struct store *st, store_exists_fn *fn, void *opaque)
 {
     st->exists = fn;
     st->exists_opaque = opaque;

@@ -24,28 +24,36 @@
 struct loop;
 
 /* Permission bits, as xenstore_lib.h's XS_PERM_* (wire letters n/r/w/b). */
-#define SPERM_NONE 0x00u
-#define SPERM_READ 0x01u
+#define SPERM_NONE  0x00u
+#define SPERM_READ  0x01u
 #define SPERM_WRITE 0x02u
 #define SPERM_OWNER 0x08u
 /* Entry names a domain that did not exist when the node was written. */
 #define SPERM_IGNORE 0x10u
 
-#define STORE_NO_GEN (~(uint64_t)0)
-#define STORE_DOMID_SELF 0x7ff0u
+#define STORE_NO_GEN               (~(uint64_t)0)
+#define STORE_DOMID_SELF           0x7ff0u
 #define STORE_DOMID_FIRST_RESERVED 0x7ff0u
 
 /* Xen 4.17's defaults (xenstored_core.c). */
 #define QUOTA_NB_ENTRY_PER_DOMAIN 1000
 #define QUOTA_NB_WATCH_PER_DOMAIN 128
-#define QUOTA_MAX_ENTRY_SIZE 2048
-#define QUOTA_MAX_TRANSACTION 10
-#define QUOTA_NB_PERMS_PER_NODE 5
-#define QUOTA_TRANS_NODES 1024
-#define QUOTA_MAX_PATH_LEN XENSTORE_REL_PATH_MAX
-#define QUOTA_REQ_OUTSTANDING 20
+#define QUOTA_MAX_ENTRY_SIZE      2048
+#define QUOTA_MAX_TRANSACTION     10
+#define QUOTA_NB_PERMS_PER_NODE   5
+#define QUOTA_TRANS_NODES         1024
+#define QUOTA_MAX_PATH_LEN        XENSTORE_REL_PATH_MAX
+#define QUOTA_REQ_OUTSTANDING     20
 /* Ours: a connection that lets this much output pile up is dropped. */
 #define CONN_OUT_MAX (8u << 20)
+/* Guests: Xen's hard memory quota per domain (2.5 MiB) per connection. */
+#define CONN_OUT_MAX_GUEST (5u << 19)
+/*
+ * Ours: connections to one guest socket.  Xen has one ring per domain;
+ * the transaction quota is counted over all of a domain's connections
+ * so extra connections do not multiply it.
+ */
+#define CONN_MAX_PER_DOMAIN 64
 
 struct sperm {
     uint32_t id;
@@ -61,8 +69,8 @@ struct snode {
     uint32_t childlen;
     struct sperm *perms;
     uint8_t *data;
-    char *children;        /* nul-separated names, creation order */
-    struct snode *hnext;   /* hash chain */
+    char *children;      /* nul-separated names, creation order */
+    struct snode *hnext; /* hash chain */
 };
 
 struct ntable {
@@ -76,7 +84,7 @@ struct sdomain {
     struct sdomain *next;
     struct store *st;
     uint32_t domid;
-    uint64_t gen;          /* global generation when first seen */
+    uint64_t gen; /* global generation when first seen */
     bool introduced;
     bool shutdown;
     bool has_target;
@@ -90,18 +98,18 @@ struct sdomain {
 
 struct swatch {
     struct swatch *next;
-    char *node;            /* absolute (canonical) path or @special */
+    char *node; /* absolute (canonical) path or @special */
     char *token;
-    bool relative;         /* reported relative to the domain path */
+    bool relative; /* reported relative to the domain path */
 };
 
 /* A node touched inside a transaction (Xen's accessed_node). */
 struct taccess {
     struct taccess *next;
     char *name;
-    uint64_t gen;          /* generation seen at first read */
-    struct snode *copy;    /* the transaction's view; NULL: absent */
-    struct sperm *operms;  /* permissions at first access */
+    uint64_t gen;         /* generation seen at first read */
+    struct snode *copy;   /* the transaction's view; NULL: absent */
+    struct sperm *operms; /* permissions at first access */
     uint32_t noperms;
     bool check_gen;
     bool modified;
@@ -139,8 +147,8 @@ struct sconn {
     struct sconn *next;
     struct store *st;
     int fd;
-    uint32_t id;           /* the domain this connection acts as */
-    struct sdomain *dom;   /* NULL: control socket, privileged */
+    uint32_t id;         /* the domain this connection acts as */
+    struct sdomain *dom; /* NULL: control socket, privileged */
     bool dead;
     /* input: header then body */
     uint8_t hdr[sizeof(struct xsd_sockmsg)];
@@ -150,7 +158,7 @@ struct sconn {
     bool in_body;
     bool read_off;
     bool flush_queued;
-    char body[XENSTORE_PAYLOAD_MAX + 1];   /* nul appended past msg.len */
+    char body[XENSTORE_PAYLOAD_MAX + 1]; /* nul appended past msg.len */
     /* output */
     struct outmsg *out;
     struct outmsg **out_tail;
@@ -162,7 +170,7 @@ struct sconn {
     struct stxn *txns;
     unsigned ntxns;
     uint32_t next_txid;
-    struct stxn *cur;      /* transaction of the request being handled */
+    struct stxn *cur; /* transaction of the request being handled */
 };
 
 struct store {
@@ -203,8 +211,8 @@ unsigned tree_perm_for_list(const struct sconn *c, const struct sperm *p,
 int tree_lookup(struct store *st, struct sconn *c, const char *name,
                 const struct snode **out);
 /* tree_lookup plus Xen's permission check and errno laundering. */
-int tree_get(struct store *st, struct sconn *c, const char *name,
-             unsigned perm, const struct snode **out);
+int tree_get(struct store *st, struct sconn *c, const char *name, unsigned perm,
+             const struct snode **out);
 /* Takes ownership of n; 0 or -errno (n freed on error). */
 int tree_write(struct store *st, struct sconn *c, struct snode *n,
                bool no_quota);
@@ -228,8 +236,8 @@ struct stxn *txn_lookup(struct sconn *c, uint32_t id);
 void txn_free_all(struct sconn *c);
 
 /* ---- store-watch.c */
-void watch_fire(struct store *st, struct sconn *c, const char *name,
-                bool exact, const struct sperm *operms, uint32_t noperms);
+void watch_fire(struct store *st, struct sconn *c, const char *name, bool exact,
+                const struct sperm *operms, uint32_t noperms);
 int watch_add(struct store *st, struct sconn *c, const char *path,
               const char *token);
 int watch_remove(struct store *st, struct sconn *c, const char *path,
@@ -263,8 +271,7 @@ int wire_reply(struct sconn *c, uint32_t type, const void *data, size_t len);
 int wire_error(struct sconn *c, int err);
 void wire_event(struct sconn *c, const char *path, const char *token);
 /* Feeds raw bytes to c's parser (for the fuzzer and the socket path). */
-int wire_feed(struct sconn *c, const uint8_t *data, size_t len,
-              size_t *used);
+int wire_feed(struct sconn *c, const uint8_t *data, size_t len, size_t *used);
 
 /* ---- store-conn.c */
 struct sconn *conn_new(struct store *st, int fd, struct sdomain *dom);

@@ -99,8 +99,7 @@ int op_directory(struct store *st, struct sconn *c, char *body, uint32_t len)
     int rc = ops_get(st, c, ops_onearg(body, len), SPERM_READ, &n, &name);
 
     free(name);
-    return rc < 0 ? rc
-                  : wire_reply(c, XS_DIRECTORY, n->children, n->childlen);
+    return rc < 0 ? rc : wire_reply(c, XS_DIRECTORY, n->children, n->childlen);
 }
 
 int op_directory_part(struct store *st, struct sconn *c, char *body,
@@ -179,7 +178,8 @@ int op_get_perms(struct store *st, struct sconn *c, char *body, uint32_t len)
             break;
         }
         used += (size_t)sprintf(out + used, "%c%i", letter[p],
-                                (int)n->perms[i].id) + 1;
+                                (int)n->perms[i].id) +
+                1;
     }
     if (rc == 0) {
         rc = wire_reply(c, XS_GET_PERMS, out, used);
@@ -482,8 +482,8 @@ static int ops_parse_perms(struct store *st, const char *s, struct sperm *p,
     return 0;
 }
 
-static int ops_set_special(struct store *st, struct sconn *c,
-                           const char *name, struct sperm *p, uint32_t n)
+static int ops_set_special(struct store *st, struct sconn *c, const char *name,
+                           struct sperm *p, uint32_t n)
 {
     const unsigned need = SPERM_WRITE | SPERM_OWNER;
     int k;

@@ -233,7 +233,8 @@ char *tree_parent(const char *name)
     return strndup(name, (size_t)(slash - name));
 }
 
-/* Xen's is_valid_nodename: absolute, no "//", no trailing "/", charset, length. */
+/* Xen's is_valid_nodename: absolute, no "//", no trailing "/", charset, length.
+ */
 bool tree_valid_name(const char *name)
 {
     size_t len = strlen(name), local_off = 0;
@@ -272,8 +273,8 @@ bool conn_unprivileged(const struct sconn *c)
 
 static bool conn_is(const struct sconn *c, uint32_t id)
 {
-    return id == c->id || (c->dom != NULL && c->dom->has_target &&
-                           c->dom->target == id);
+    return id == c->id ||
+           (c->dom != NULL && c->dom->has_target && c->dom->target == id);
 }
 
 unsigned tree_perm_for_list(const struct sconn *c, const struct sperm *p,
@@ -293,7 +294,8 @@ unsigned tree_perm_for_list(const struct sconn *c, const struct sperm *p,
     return p[0].perms & all;
 }
 
-/* Marks entries naming domains younger than the node (Xen: adjust_node_perms). */
+/* Marks entries naming domains younger than the node (Xen: adjust_node_perms).
+ */
 static void tree_adjust_perms(struct store *st, const struct snode *n)
 {
     uint32_t i;
@@ -379,8 +381,8 @@ static int tree_launder(struct store *st, struct sconn *c, const char *name,
     return (tree_perm_for(st, c, p) & perm) ? err : -EACCES;
 }
 
-int tree_get(struct store *st, struct sconn *c, const char *name,
-             unsigned perm, const struct snode **out)
+int tree_get(struct store *st, struct sconn *c, const char *name, unsigned perm,
+             const struct snode **out)
 {
     const struct snode *n = NULL;
     int rc;
@@ -541,7 +543,8 @@ int domain_entries(struct store *st, const struct sconn *c)
     return conn_unprivileged(c) ? c->dom->nbentry : 0;
 }
 
-/* Xen 4.17's setup_structure: "/", "/tool", "/tool/xenstored", owned by dom0. */
+/* Xen 4.17's setup_structure: "/", "/tool", "/tool/xenstored", owned by dom0.
+ */
 int tree_init(struct store *st)
 {
     static const char *const names[] = {"/", "/tool", "/tool/xenstored"};

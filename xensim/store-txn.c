@@ -119,6 +119,20 @@ struct stxn *txn_lookup(struct sconn *c, uint32_t id)
     return NULL;
 }
 
+/* Open transactions of c's domain, over all its connections (one "ring"). */
+static unsigned txn_domain_count(struct store *st, const struct sconn *c)
+{
+    const struct sconn *i;
+    unsigned n = 0;
+
+    for (i = st->conns; i != NULL; i = i->next) {
+        if (i->dom == c->dom && !i->dead) {
+            n += i->ntxns;
+        }
+    }
+    return n;
+}
+
 int txn_start(struct store *st, struct sconn *c, uint32_t *id)
 {
     struct stxn *t;
@@ -126,7 +140,8 @@ int txn_start(struct store *st, struct sconn *c, uint32_t *id)
     if (c->cur != NULL) {
         return -EBUSY;
     }
-    if (conn_unprivileged(c) && c->ntxns > QUOTA_MAX_TRANSACTION) {
+    if (conn_unprivileged(c) &&
+        txn_domain_count(st, c) > QUOTA_MAX_TRANSACTION) {
         return -ENOSPC;
     }
     t = calloc(1, sizeof(*t));
@@ -199,8 +214,7 @@ static int txn_check(struct store *st, struct sconn *c, struct stxn *t)
 }
 
 /* Applies one modified node; the caller has checked for conflicts. */
-static void txn_apply_one(struct store *st, struct sconn *c,
-                          struct taccess *a)
+static void txn_apply_one(struct store *st, struct sconn *c, struct taccess *a)
 {
     if (a->copy != NULL) {
         struct snode *n = a->copy;

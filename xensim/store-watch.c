@@ -134,8 +134,8 @@ static void watch_queue(struct sconn *c, const char *name, bool exact)
     }
 }
 
-void watch_fire(struct store *st, struct sconn *c, const char *name,
-                bool exact, const struct sperm *operms, uint32_t noperms)
+void watch_fire(struct store *st, struct sconn *c, const char *name, bool exact,
+                const struct sperm *operms, uint32_t noperms)
 {
     bool special = name[0] == '@';
     struct sconn *i;
@@ -160,7 +160,7 @@ void watch_fire(struct store *st, struct sconn *c, const char *name,
             if (hit) {
                 wire_event(i, watch_path(i, w, name), w->token);
                 if (i->dead) {
-                    break;   /* dropped for not reading: watches freed */
+                    break; /* dropped for not reading: watches freed */
                 }
             }
         }

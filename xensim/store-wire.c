@@ -24,8 +24,8 @@
 
 #include "store-int.h"
 
-#define OP_PRIV 0x1u   /* control domain only */
-#define OP_NOTID 0x2u  /* transaction id ignored */
+#define OP_PRIV  0x1u /* control domain only */
+#define OP_NOTID 0x2u /* transaction id ignored */
 
 struct wire_op {
     uint32_t type;
@@ -60,15 +60,15 @@ static const struct wire_op wire_ops[XS_TYPE_COUNT] = {
                                  op_is_domain_introduced, OP_PRIV},
     [XS_RESUME] = {XS_RESUME, "RESUME", op_resume, OP_PRIV},
     [XS_SET_TARGET] = {XS_SET_TARGET, "SET_TARGET", op_set_target, OP_PRIV},
-    [XS_RESET_WATCHES] = {XS_RESET_WATCHES, "RESET_WATCHES",
-                          op_reset_watches, 0},
+    [XS_RESET_WATCHES] = {XS_RESET_WATCHES, "RESET_WATCHES", op_reset_watches,
+                          0},
     [XS_DIRECTORY_PART] = {XS_DIRECTORY_PART, "DIRECTORY_PART",
                            op_directory_part, 0},
 };
 
-static struct outmsg *wire_msg(uint32_t type, uint32_t req_id,
-                               uint32_t tx_id, const void *a, size_t alen,
-                               const void *b, size_t blen)
+static struct outmsg *wire_msg(uint32_t type, uint32_t req_id, uint32_t tx_id,
+                               const void *a, size_t alen, const void *b,
+                               size_t blen)
 {
     struct xsd_sockmsg h = {type, req_id, tx_id, (uint32_t)(alen + blen)};
     struct outmsg *m = malloc(sizeof(*m) + sizeof(h) + alen + blen);
@@ -119,7 +119,8 @@ int wire_error(struct sconn *c, int err)
     return wire_reply(c, XS_ERROR, name, strlen(name) + 1);
 }
 
-/* Xen's send_event: too long is dropped, a still-queued twin is not repeated. */
+/* Xen's send_event: too long is dropped, a still-queued twin is not repeated.
+ */
 void wire_event(struct sconn *c, const char *path, const char *token)
 {
     size_t pl = strlen(path) + 1, tl = strlen(token) + 1;

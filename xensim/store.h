@@ -36,8 +36,7 @@ struct store *store_new(struct loop *loop, const char *dir);
 /* Closes every connection and removes the sockets it created. */
 void store_free(struct store *st);
 
-void store_set_exists_hook(struct store *st, store_exists_fn *fn,
-                           void *opaque);
+void store_set_exists_hook(struct store *st, store_exists_fn *fn, void *opaque);
 void store_domain_shutdown(struct store *st, uint32_t domid);
 void store_domain_released(struct store *st, uint32_t domid);
 

@@ -57,6 +57,7 @@ void i440fx_reset(struct i440fx_state *s, uint64_t ram_mb)
     uint64_t v = ram_mb / 8;
 
     pci_config_reset(&s->pci, &i440fx_ident);
+    s->realized = 1;
     s->pci.config[0x57] = (uint8_t)(v > 255 ? 255 : v);
 }
 
@@ -70,8 +71,9 @@ void i440fx_config_write(struct i440fx_state *s, unsigned off, uint32_t val,
 static bool i440fx_valid(void *opaque, int version_id)
 {
     (void)version_id;
-    return pci_config_valid(&((struct i440fx_state *)opaque)->pci,
-                            &i440fx_ident);
+    const struct i440fx_state *s = opaque;
+
+    return pci_config_valid(&s->pci, s->realized ? &i440fx_ident : NULL);
 }
 
 static const struct vmstate_field i440fx_fields[] = {
@@ -135,6 +137,7 @@ void piix3_rcr_write(struct piix3 *p, uint8_t val)
 void piix3_reset(struct piix3 *p)
 {
     pci_config_reset(&p->st.pci, &piix3_ident);
+    p->st.realized = 1;
     memset(p->st.pci_irq_levels_vmstate, 0,
            sizeof(p->st.pci_irq_levels_vmstate));
     p->st.rcr = 0;
@@ -172,8 +175,9 @@ static int piix3_pre_save(void *opaque)
 static bool piix3_valid(void *opaque, int version_id)
 {
     (void)version_id;
-    return pci_config_valid(&((struct piix3_state *)opaque)->pci,
-                            &piix3_ident);
+    const struct piix3_state *s = opaque;
+
+    return pci_config_valid(&s->pci, s->realized ? &piix3_ident : NULL);
 }
 
 static int piix3_pre_load(void *opaque)

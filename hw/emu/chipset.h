@@ -19,6 +19,7 @@
 #include "vmstate.h"
 
 struct i440fx_state {
+    uint8_t realized;           /* identity checks apply (see pci.h) */
     struct pci_config pci;
 };
 
@@ -27,6 +28,7 @@ struct i440fx_state {
 #define PIIX_RCR_IOPORT 0xcf9
 
 struct piix3_state {
+    uint8_t realized;
     struct pci_config pci;
     int32_t pci_irq_levels_vmstate[PIIX_NUM_PIRQS];
     uint8_t rcr;

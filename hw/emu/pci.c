@@ -163,17 +163,20 @@ bool pci_config_valid(const struct pci_config *cfg,
         cfg->version_id > PCI_DEVICE_VMSTATE_VERSION) {
         return false;
     }
+    for (i = 0; i < PCI_NUM_PINS; i++) {
+        if (cfg->irq_state[i] != 0 && cfg->irq_state[i] != 1) {
+            return false;
+        }
+    }
+    if (id == NULL) {
+        return true;
+    }
     pci_config_reset(&ref, id);
     for (i = 0; i < PCI_CONFIG_SIZE; i++) {
         uint8_t fixed = (uint8_t)(pci_cmask(id, i) & ~pci_wmask(id, i) &
                                   ~pci_w1cmask(id, i));
 
         if ((cfg->config[i] ^ ref.config[i]) & fixed) {
-            return false;
-        }
-    }
-    for (i = 0; i < PCI_NUM_PINS; i++) {
-        if (cfg->irq_state[i] != 0 && cfg->irq_state[i] != 1) {
             return false;
         }
     }
@@ -260,7 +263,10 @@ static bool pci_bus_nirq_ok(void *opaque, int version_id)
     const struct pci_bus_state *b = opaque;
 
     (void)version_id;
-    return b->nirq == b->nirq_cfg;
+    if (b->nirq < 0 || b->nirq > PCI_BUS_MAX_IRQS) {
+        return false;
+    }
+    return b->nirq_cfg == 0 || b->nirq == b->nirq_cfg;
 }
 
 static bool pci_bus_counts_ok(void *opaque, int version_id)

@@ -88,9 +88,15 @@ void pci_config_write(struct pci_config *cfg, const struct pci_ident *id,
                       unsigned off, uint32_t val, unsigned len);
 
 /*
+ * A function's state struct starts with `uint8_t realized`, set when a
+ * machine created it: only then does a load check the identity (a bare
+ * copy of the description, as the analyzer and stream tests make, has
+ * no identity to check against).
+ *
  * Validates a loaded config against the function's identity (QEMU's
  * "Bad config data" check: checked bytes that the guest cannot write
- * must equal the reset value) and the irq state (each pin 0 or 1).
+ * must equal the reset value; skipped when `id` is NULL) and the irq
+ * state (each pin 0 or 1).
  */
 bool pci_config_valid(const struct pci_config *cfg,
                       const struct pci_ident *id);
@@ -111,13 +117,14 @@ struct pci_host_state {
 #define PCI_BUS_MAX_IRQS 128
 
 /*
- * nirq_cfg sits between saved fields so it lies inside the span the
- * description covers: loads decode into shadows of that span, and the
- * validator reads it there.
+ * State structs keep what is not on the wire before the saved fields:
+ * other users of a description (the analyzer, the stream tests) size
+ * their copies by the description's extent, and loads decode into
+ * shadows of that span.
  */
 struct pci_bus_state {
+    int32_t nirq_cfg;       /* not saved: this machine's count, 0 = any */
     int32_t nirq;           /* "PCIBUS": 4 on plain pc, 128 under Xen */
-    int32_t nirq_cfg;       /* not saved: what this machine has */
     int32_t irq_count[PCI_BUS_MAX_IRQS];
 };
 

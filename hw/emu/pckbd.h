@@ -20,12 +20,14 @@
 #include "ps2.h"
 #include "vmstate.h"
 
+/* Unsaved members first (see serial.h for why). */
 struct pckbd_state {
-    uint8_t write_cmd, status, mode, pending_tmp;
-    uint8_t pending, outport, obdata, cbdata;
-    uint32_t migration_flags, obsrc;
     bool extended_state;          /* configuration, not saved */
     bool outport_present, extended_state_loaded;
+    uint8_t pending;
+    uint8_t write_cmd, status, mode, pending_tmp;
+    uint8_t outport, obdata, cbdata;
+    uint32_t migration_flags, obsrc;
 };
 
 struct pckbd {

@@ -148,6 +148,7 @@ void platform_config_write(struct platform *p, unsigned off, uint32_t val,
 void platform_reset(struct platform *p)
 {
     pci_config_reset(&p->st.pci, &platform_ident);
+    p->st.realized = 1;
     platform_set_flags(p, 0);
 }
 
@@ -171,7 +172,7 @@ static bool platform_valid(void *opaque, int version_id)
     const struct platform_state *s = opaque;
 
     (void)version_id;
-    return pci_config_valid(&s->pci, &platform_ident);
+    return pci_config_valid(&s->pci, s->realized ? &platform_ident : NULL);
 }
 
 static int platform_post_load(void *opaque, int version_id)

@@ -35,6 +35,7 @@
 #define PLATFORM_UNPLUG_NVME 0x8
 
 struct platform_state {
+    uint8_t realized;           /* identity checks apply (see pci.h) */
     struct pci_config pci;
     uint8_t flags;
 };

@@ -352,9 +352,6 @@ static int kbd_post_load(void *opaque, int version_id)
     if (version_id == 2) {
         s->scancode_set = 2;
     }
-    if (s->scancode_set < 1 || s->scancode_set > 3) {
-        s->scancode_set = 2;
-    }
     ps2_common_post_load(&s->common);
     return 0;
 }

@@ -47,7 +47,7 @@ struct ps2_mouse_state {
     struct ps2_common common;
     uint8_t mouse_status, mouse_resolution, mouse_sample_rate;
     uint8_t mouse_wrap, mouse_type, mouse_detect_state;
-    int32_t mouse_dx, mouse_dy, mouse_dz, mouse_dw;
+    int32_t mouse_dx, mouse_dy, mouse_dz, mouse_dw;  /* dw: not saved */
     uint8_t mouse_buttons;
 };
 

@@ -54,7 +54,10 @@ static int serial_post_load(void *opaque, int version_id)
     } else if (st->thr_ipending != 0 && st->thr_ipending != 1) {
         return -EINVAL;
     }
-    if (st->tsr_retry > 0) {
+    /* QEMU's transmitter consistency checks (for a real UART only) */
+    if (!st->realized) {
+        st->tsr_retry = 0;
+    } else if (st->tsr_retry > 0) {
         if (st->lsr & LSR_TEMT) {
             return -EINVAL;
         }

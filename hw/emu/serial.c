@@ -418,6 +418,7 @@ void serial_init(struct serial *s, void (*set_irq)(void *, int),
                  int64_t (*now)(void *), void *opaque)
 {
     memset(s, 0, sizeof(*s));
+    s->st.realized = 1;
     s->baudbase = 115200;
     s->set_irq = set_irq;
     s->now = now;
@@ -434,6 +435,14 @@ void serial_set_backend(struct serial *s, const struct serial_backend_ops *be,
 
 void serial_loaded(struct serial *s)
 {
+    int64_t now = serial_now(s);
+    int64_t limit = now + (int64_t)(s->st.char_transmit_time * 4);
+
+    /* a deadline from another host's clock: never later than a fresh
+     * timeout would be (earlier only fires the timeout at once) */
+    if (s->st.fifo_timeout_timer > limit) {
+        s->st.fifo_timeout_timer = limit;
+    }
     serial_update_irq(s);
 }
 

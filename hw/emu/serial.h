@@ -27,8 +27,16 @@ struct serial_fifo {
     uint32_t num;
 };
 
-/* Everything the description references (one plain struct). */
+/*
+ * Everything the description references (one plain struct).  Values
+ * derived on load come first: users of the description that size
+ * their copy by its extent still have room for them.
+ */
 struct serial_state {
+    int32_t realized;           /* a machine's UART, not a bare copy */
+    int32_t recv_fifo_itl;
+    int32_t last_break_enable;
+    uint64_t char_transmit_time;
     uint16_t divider;
     uint8_t rbr, thr, tsr, ier, iir, lcr, mcr, lsr, msr, scr, fcr;
     uint8_t fcr_vmstate;
@@ -40,10 +48,6 @@ struct serial_state {
     struct serial_fifo xmit_fifo;
     int64_t fifo_timeout_timer;   /* ns deadline, -1 = stopped */
     int64_t modem_status_poll;    /* never armed here (no tty backend) */
-    /* derived, recomputed on load */
-    int32_t recv_fifo_itl;
-    int32_t last_break_enable;
-    uint64_t char_transmit_time;
 };
 
 struct serial_backend_ops {
@@ -83,7 +87,7 @@ void serial_receive_break(struct serial *s);
 
 /* Fires the FIFO timeout if its deadline is <= now. */
 void serial_run_timers(struct serial *s, int64_t now);
-/* After a committed load: re-drive the IRQ line. */
+/* After a committed load: bound the timeout deadline, re-drive the IRQ. */
 void serial_loaded(struct serial *s);
 
 #endif

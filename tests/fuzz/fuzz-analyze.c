@@ -10,7 +10,9 @@
  * the input starts with '{', a VMDESCRIPTION JSON up to the first NUL
  * byte followed by the stream it describes, so the JSON side is fuzzed
  * too.  Every accepted stream is rendered (text and JSON) and must
- * re-encode to exactly its input bytes: a difference aborts.
+ * re-encode to exactly its input bytes, and a Xen-shaped one must also
+ * come back byte for byte through its JSON text (--json, --encode): a
+ * difference aborts.
  *
  * Corpus: tests/fuzz/corpus/analyze/ (seeded from the vectors).
  */
@@ -133,6 +135,48 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/*
+ * A Xen-shaped stream with printable idstrs must also survive the trip
+ * through JSON text: print, parse, read back, encode, same bytes.
+ */
+static void fuzz_json_trip(const struct analyze_stream *s,
+                           const uint8_t *data, size_t size,
+                           const struct layout_set *set, const char *text)
+{
+    struct analyze_stream back;
+    struct json *doc;
+    struct wbuf w;
+    char err[512];
+    size_t i, k;
+
+    if (s->footers || s->vmdesc != NULL || text == NULL) {
+        return;
+    }
+    for (i = 0; i < s->n; i++) {
+        if (s->sections[i].type != 0x04) {
+            return;
+        }
+        for (k = 0; s->sections[i].idstr[k] != '\0'; k++) {
+            if (s->sections[i].idstr[k] < 0x20 ||
+                s->sections[i].idstr[k] >= 0x7f) {
+                return;
+            }
+        }
+    }
+    doc = json_parse(text, strlen(text), NULL, err, sizeof(err));
+    wbuf_init(&w, 0);
+    if (doc == NULL || analyze_from_json(doc, set, &back, err,
+                                         sizeof(err)) != 0 ||
+        analyze_encode(&back, &w, err, sizeof(err)) != 0 || w.len != size ||
+        memcmp(w.data, data, size) != 0) {
+        fprintf(stderr, "JSON round trip broken: %s\n", err);
+        abort();
+    }
+    wbuf_free(&w);
+    analyze_stream_free(&back);
+    json_free(doc);
+}
+
 static void fuzz_walk(const uint8_t *data, size_t size,
                       const struct layout_set *set)
 {
@@ -145,6 +189,7 @@ static void fuzz_walk(const uint8_t *data, size_t size,
     if (analyze_decode(data, size, set, &s, err, sizeof(err)) == 0) {
         doc = analyze_to_json(&s);
         text = doc != NULL ? json_to_string(doc, false, NULL) : NULL;
+        fuzz_json_trip(&s, data, size, set, text);
         free(text);
         json_free(doc);
         if (fz.sink != NULL) {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * libFuzzer harness for the QMP parser and dispatcher: each input is
- * one client message run through qmp_dispatch (JSON parse, request
- * checks, negotiation, argument checks, the command handlers) against
- * a real context: run state, fd sets, the savevm registry, chardevs.
- * The first input byte chooses the negotiation state and whether an
- * SCM_RIGHTS fd (a /dev/null dup) rides with the message.  The file
+ * libFuzzer harness for the QMP parser and dispatcher: client bytes
+ * run through qmp_dispatch (JSON parse, request checks, negotiation,
+ * argument checks, the command handlers) against a real context: run
+ * state, fd sets, the savevm registry.  The first input byte chooses
+ * the negotiation state, whether an SCM_RIGHTS fd (a /dev/null dup)
+ * rides with the first message, and whether the rest is one message
+ * or a raw byte stream split by the server's streamer (qmp-stream.c)
+ * into as many messages as it holds.  The file
  * commands create and truncate what they are named, so only
  * "/dev/fdset/..." filenames are let through (the fd sets hold
  * /dev/null dups); a named file would be a real file on this host.
@@ -22,6 +24,7 @@
 #include "fdset.h"
 #include "log.h"
 #include "qapi/json.h"
+#include "qapi/qmp-stream.h"
 #include "qapi/qmp.h"
 #include "savevm.h"
 #include "xendm.h"
@@ -64,16 +67,59 @@ static bool fuzz_path_safe(const uint8_t *data, size_t size)
     return safe;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One message; every reply must be an encodable return or error. */
+static void fuzz_one(const char *msg, size_t len, bool *negotiated, int *fd)
 {
     struct json *reply;
+    char *s;
+
+    if (!fuzz_path_safe((const uint8_t *)msg, len)) {
+        return;
+    }
+    reply = qmp_dispatch(&fuzz_x, NULL, msg, len, negotiated,
+                         *fd >= 0 ? fd : NULL);
+    if (reply == NULL) {
+        return;
+    }
+    s = json_to_string(reply, false, NULL);
+    if (s == NULL || (json_get(reply, "return") == NULL &&
+                      json_get(reply, "error") == NULL)) {
+        abort();
+    }
+    free(s);
+    json_free(reply);
+}
+
+static void fuzz_stream(const uint8_t *data, size_t size, bool *negotiated,
+                        int *fd)
+{
+    struct qmp_stream st;
+    size_t i;
+
+    /* Small limits so the skip paths are reached. */
+    qmp_stream_init(&st, 512, 8);
+    for (i = 0; i < size; i++) {
+        enum qmp_stream_result r = qmp_stream_byte(&st, (char)data[i]);
+
+        if (r == QMP_STREAM_MESSAGE) {
+            if (st.len > 512) {
+                abort();   /* the bound must hold */
+            }
+            fuzz_one(st.msg, st.len, negotiated, fd);
+        }
+        if (r != QMP_STREAM_MORE) {
+            qmp_stream_next(&st);
+        }
+    }
+    qmp_stream_free(&st);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     bool negotiated;
     int fd = -1;
 
     if (size < 1 || size > (1u << 20)) {
-        return 0;
-    }
-    if (!fuzz_path_safe(data + 1, size - 1)) {
         return 0;
     }
     negotiated = data[0] & 1;
@@ -84,17 +130,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     fuzz_x.quit_requested = false;
-    reply = qmp_dispatch(&fuzz_x, NULL, (const char *)data + 1, size - 1,
-                         &negotiated, fd >= 0 ? &fd : NULL);
-    if (reply != NULL) {
-        char *s = json_to_string(reply, false, NULL);
-
-        if (s == NULL || (json_get(reply, "return") == NULL &&
-                          json_get(reply, "error") == NULL)) {
-            abort();   /* every reply is a return or an error */
-        }
-        free(s);
-        json_free(reply);
+    if (data[0] & 4) {
+        fuzz_stream(data + 1, size - 1, &negotiated, &fd);
+    } else {
+        fuzz_one((const char *)data + 1, size - 1, &negotiated, &fd);
     }
     if (fd >= 0) {
         close(fd);

@@ -52,6 +52,31 @@ for f in "$vec"/qemu-7.2/*.bin "$vec"/xendm-made/*.bin; do
     t $? "--reencode $b gives the same bytes"
 done
 
+# Through the JSON text and back: --json, then --encode, same bytes.
+for f in "$vec"/qemu-7.2/*xenlike.bin "$vec"/xendm-made/*xenlike.bin; do
+    b=$(basename "$f")
+    "$tool" --json --layouts "$ref" --layouts "$m16" "$f" >"$tmp/doc.json" &&
+        "$tool" --layouts "$ref" --layouts "$m16" --encode "$tmp/doc.json" \
+            "$tmp/enc.bin" && cmp -s "$f" "$tmp/enc.bin"
+    t $? "--json then --encode gives $b back byte for byte"
+done
+"$tool" --json --layouts "$ref" "$vec/qemu-7.2/pc-serial-xenlike.bin" |
+    sed 's/"divider":12/"divider":6/' >"$tmp/edit.json"
+"$tool" --layouts "$ref" --encode "$tmp/edit.json" "$tmp/edit.bin" &&
+    "$tool" --json --layouts "$ref" "$tmp/edit.bin" | grep -q '"divider":6,'
+t $? "an edited JSON document encodes to a stream with the new value"
+sed 's/"divider":6,/"divider":65536,/' "$tmp/edit.json" >"$tmp/bad.json"
+"$tool" --layouts "$ref" --encode "$tmp/bad.json" "$tmp/bad.bin" \
+    2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "'divider': 65536 does not fit uint16" "$tmp/err"
+t $? "a value that does not fit its field is refused: $(cat "$tmp/err")"
+"$tool" --json --layouts "$ref" "$vec/xendm-made/serial-div6-full.bin" \
+    >"$tmp/full.json"
+"$tool" --layouts "$m16" --encode "$tmp/full.json" "$tmp/full.bin" \
+    2>"$tmp/err"
+[ $? -eq 1 ] && grep -q 'only "full" sections' "$tmp/err"
+t $? "--encode refuses a full-shape document: $(cat "$tmp/err")"
+
 for f in "$vec"/qemu-7.2/neg/*.bin; do
     "$tool" --layouts "$ref" "$f" >/dev/null 2>"$tmp/err"
     rc=$?

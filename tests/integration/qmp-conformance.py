@@ -326,6 +326,35 @@ t.eq(q.cmd("query-status")["return"]["status"], "paused",
 t.eq(q.cmd("xen-load-devices-state", {"filename": os.path.join(
     TOP_SRC, "tests/vectors/qemu-7.2/none-xenlike.bin")}), {"return": {}},
     "QEMU 7.2's own -M none stream loads")
+# A round trip with state that is not all zeros: QEMU's stream with the
+# timer offsets set, loaded, then saved again through /dev/fdset/N.
+crafted = bytearray(EMPTY)
+off = crafted.index(b"timer") + 5 + 8          # idstr, instance, version
+crafted[off:off + 8] = (0x1122334455667788).to_bytes(8, "big")
+crafted[off + 16:off + 24] = (0x0102030405060708).to_bytes(8, "big")
+cpath = os.path.join(d, "crafted")
+open(cpath, "wb").write(bytes(crafted))
+t.eq(q.cmd("xen-load-devices-state", {"filename": cpath}), {"return": {}},
+     "load of a stream with non-zero timer state")
+rt = os.path.join(d, "roundtrip")
+wfd = os.open(rt, os.O_WRONLY | os.O_CREAT, 0o600)
+r = q.cmd("add-fd", {"fdset-id": 7}, fd=wfd)
+os.close(wfd)
+q.cmd("xen-save-devices-state", {"filename": "/dev/fdset/7"})
+t.eq(open(rt, "rb").read(), bytes(crafted),
+     "saved through /dev/fdset/N: byte-identical to what was loaded")
+bad2 = bytes(crafted[:-1]) + bytes([0x04, 0, 0, 0, 9, 3]) + b"bad" + \
+    bytes(8) + b"\0"
+bpath = os.path.join(d, "bad2")
+open(bpath, "wb").write(bad2)
+r = q.cmd("xen-load-devices-state", {"filename": bpath})
+t.ok("error" in r, "a stream whose second section is unknown is refused",
+     r)
+q.cmd("remove-fd", {"fdset-id": 7})
+rt2 = os.path.join(d, "roundtrip2")
+q.cmd("xen-save-devices-state", {"filename": rt2})
+t.eq(open(rt2, "rb").read(), bytes(crafted),
+     "all-or-nothing: the refused load left the timer state as it was")
 t.eq(err(q.cmd("xen-load-devices-state", {"filename": d + "/nope"})),
      ("GenericError", "loading Xen device state failed: Could not open "
       "'%s/nope': No such file or directory" % d), "load of a missing file")

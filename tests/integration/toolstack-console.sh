@@ -42,6 +42,9 @@ if pty is None:
     sys.exit(0)
 fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
 tty.setraw(fd)
+# Like QEMU's pty chardev, xendm may notice an opened slave only on its
+# next poll and drops output until then: give it time before talking.
+time.sleep(2)
 os.write(fd, b"hello from the host\x04")
 buf, end = b"", time.time() + 10
 while time.time() < end and not buf.endswith(b"\x04"):

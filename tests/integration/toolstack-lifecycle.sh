@@ -72,6 +72,22 @@ tap_ok $(xs_exists /local/domain/$d/device/vkbd/0/page-gref; echo $?) \
 tap_is "$("$XENSIM" list | awk '$1 == "tspv" { print $5 }')" p----- "pause"
 "$XENSIM" unpause tspv
 tap_is "$("$XENSIM" list | awk '$1 == "tspv" { print substr($5, 3, 1) }')" - "unpause"
+printf 'name = "tspaused"\nmemory = 32\n' > "$D/p.cfg"
+timeout 30 "$XENSIM" create -p "$D/p.cfg"
+tap_is "$("$XENSIM" list | awk '$1 == "tspaused" { print $5 }')" p----- \
+    "create -p leaves the domain paused"
+pd=$(domid_of tspaused)
+sleep 0.3
+tap_ok $(! grep -q "starting workload" "$D/toolstack/$pd/guest.log"; echo $?) \
+    "the guest does not run while its domain is paused"
+"$XENSIM" unpause tspaused
+for i in $(seq 100); do
+    grep -q "starting workload" "$D/toolstack/$pd/guest.log" && break
+    sleep 0.05
+done
+tap_ok $(grep -q "starting workload" "$D/toolstack/$pd/guest.log"; echo $?) \
+    "after unpause the guest runs"
+timeout 30 "$XENSIM" destroy tspaused
 xenstore-write /local/domain/$d/control/shutdown poweroff
 timeout 30 "$XENSIM" wait tspv 20
 tap_is $? 0 "the guest obeys control/shutdown=poweroff; wait returns its status"

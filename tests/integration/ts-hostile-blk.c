@@ -134,7 +134,7 @@ int main(int argc, char **argv)
     BACK_RING_INIT(&ring, sring, HVC_PAGE_SIZE);
     put(be, "state", "4", 0, domid);
     if (strcmp(argv[2], "geometry") == 0) {
-        return 0;                /* the frontend must refuse and stop */
+        goto out;                /* the frontend must refuse and stop */
     }
     for (i = 0; i < 400 && sring->req_prod == 0; i++) {
         struct timespec t = { 0, 25 * 1000 * 1000 };
@@ -157,5 +157,9 @@ int main(int argc, char **argv)
     }
     hvc_evtchn_notify(hv, (uint32_t)port);
     printf("hostile: sent a %s response\n", argv[2]);
+out:
+    hvc_grant_unmap(hv, sring, 1);
+    xs_close(xs);
+    hvc_close(hv);
     return 0;
 }

@@ -55,7 +55,10 @@ def recv_msg(s, timeout=5.0):
 
 
 def request(s, typ, payload, tx=0):
-    s.sendall(msg(typ, payload, tx))
+    try:
+        s.sendall(msg(typ, payload, tx))
+    except OSError:
+        return "closed"
     while True:
         m = recv_msg(s)
         if m is None or m == "closed" or m[0] != 15:
@@ -145,6 +148,21 @@ def main():
         pass
     ok(closed and got < 12 * 1000 * 1000, "the non-reader was dropped (%d bytes delivered)" % got)
     request(wr, 13, b"/spam\0")
+
+    gs = [connect(guest) for _ in range(70)]
+    served = sum(request(c, 10, b"4\0") == (10, b"/local/domain/4\0") for c in gs)
+    ok(served == 64, "64 connections per guest socket, no more (%d served)" % served)
+    for c in gs:
+        c.close()
+    g1, g2 = connect(guest), connect(guest)
+    opened = 0
+    for i in range(8):
+        for c in (g1, g2):
+            r = request(c, 6, b"\0")
+            opened += isinstance(r, tuple) and r[0] == 6
+    ok(opened == 11, "transaction quota counts all of a guest's connections (%d)" % opened)
+    g1.close()
+    g2.close()
 
     many = [connect(ctl) for _ in range(300)]
     good = sum(request(c, 10, b"3\0") == (10, b"/local/domain/3\0") for c in many)

@@ -66,8 +66,8 @@ static int expect_event(struct xs_handle *h, const char *path,
     char p[256] = "", t[256] = "";
     int got = next_event(h, 2000, p, t);
 
-    ok(got && strcmp(p, path) == 0 && strcmp(t, token) == 0,
-       "%s: event %s %s", what, path, token);
+    ok(got && strcmp(p, path) == 0 && strcmp(t, token) == 0, "%s: event %s %s",
+       what, path, token);
     if (!got || strcmp(p, path) || strcmp(t, token)) {
         printf("#   got %s '%s' '%s'\n", got ? "event" : "nothing", p, t);
         return 0;
@@ -262,7 +262,8 @@ static void guest_perms(struct xs_handle *g, struct xs_handle *c, int d)
     snprintf(path, sizeof(path), "/local/domain/%d/data/x", d);
     is_str(rd(c, XBT_NULL, path), "1", "dom0 reads it at the absolute path");
     p = xs_get_permissions(g, XBT_NULL, "data/x", &n);
-    ok(p != NULL && n == 1 && p[0].id == (unsigned)d, "guest owns what it creates");
+    ok(p != NULL && n == 1 && p[0].id == (unsigned)d,
+       "guest owns what it creates");
     free(p);
     ok(!xs_set_permissions(g, XBT_NULL, "data/x", own, 1) && errno == EPERM,
        "guest cannot give a node away (EPERM)");
@@ -289,7 +290,7 @@ static void guest_quotas(struct xs_handle *g)
         made += rc == 0;
     }
     is_int(rc, ENOSPC, "guest: node quota bites (ENOSPC)");
-    made += made / 100 + 1 + 1;   /* the parents, data/q */
+    made += made / 100 + 1 + 1; /* the parents, data/q */
     ok(made > 950 && made <= 1000, "after about 1000 nodes (%d new)", made);
     xs_rm(g, XBT_NULL, "data/q");
     is_int(wr(g, XBT_NULL, "data/again", "1"), 0, "quota freed by rm");
@@ -323,8 +324,8 @@ static void guest_quotas(struct xs_handle *g)
        "guest: 1024 nodes per transaction, then ENOSPC (at %d)", i);
     xs_transaction_end(g, t[0], true);
     {
-        struct xs_permissions six[6] = {{6, 0}, {1, 1}, {2, 1}, {3, 1},
-                                        {4, 1}, {5, 1}};
+        struct xs_permissions six[6] = {{6, 0}, {1, 1}, {2, 1},
+                                        {3, 1}, {4, 1}, {5, 1}};
 
         six[0].id = (unsigned)atoi(getenv("XS_GUEST_ID"));
         ok(!xs_set_permissions(g, XBT_NULL, "data/again", six, 6) &&
@@ -359,8 +360,10 @@ static int run_guest(const char *ctl, int d, const char *dir)
     g = open_at(gpath);
     guest_perms(g, c, d);
     w = open_at(gpath);
-    ok(xs_watch(w, "/local/domain/0/name", "hidden"), "guest watch on dom0 node");
-    expect_event(w, "/local/domain/0/name", "hidden", "initial event regardless");
+    ok(xs_watch(w, "/local/domain/0/name", "hidden"),
+       "guest watch on dom0 node");
+    expect_event(w, "/local/domain/0/name", "hidden",
+                 "initial event regardless");
     wr(c, XBT_NULL, "/local/domain/0/name", "Domain-0");
     expect_no_event(w, "guest not told of changes it cannot read");
     xs_close(w);

@@ -28,6 +28,23 @@ void msleep(int ms)
     nanosleep(&ts, NULL);
 }
 
+bool env_dm_alive(struct env *e)
+{
+    int status;
+
+    if (e->dm <= 0) {
+        return false;
+    }
+    if (waitpid(e->dm, &status, WNOHANG) == e->dm) {
+        printf("# xendm exited (%s %d)\n",
+               WIFSIGNALED(status) ? "signal" : "status",
+               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        e->dm = -1;
+        return false;
+    }
+    return true;
+}
+
 bool wait_key(struct env *e, const char *path, const char *want,
                      int ms)
 {
@@ -93,6 +110,19 @@ int env_start(struct env *e)
             return -EIO;
         }
     }
+    {
+        char pidf[300];
+        FILE *f;
+
+        snprintf(pidf, sizeof(pidf), "%s/xensim.pid", e->h.dir);
+        f = fopen(pidf, "r");
+        if (f) {
+            if (fscanf(f, "%d", &e->xs_pid) != 1) {
+                e->xs_pid = 0;
+            }
+            fclose(f);
+        }
+    }
     snprintf(sock, sizeof(sock), "%s/xenstored.sock", e->h.dir);
     setenv("XENSTORED_PATH", sock, 1);
     setenv("XENSIM_DIR", e->h.dir, 1);
@@ -138,7 +168,7 @@ int env_start(struct env *e)
 
 void env_stop(struct env *e)
 {
-    if (e->dm > 0) {
+    if (env_dm_alive(e)) {
         kill(e->dm, SIGHUP);
         for (int i = 0; i < 200 && waitpid(e->dm, NULL, WNOHANG) == 0; i++) {
             msleep(10);
@@ -205,7 +235,7 @@ void disk_add(struct env *e, struct disk *d, unsigned devid, uint32_t gfn0,
     put(e, "%s/bootable", "1", be);
     put(e, "%s/dev", "xvda", be);
     put(e, "%s/type", "qdisk", be);
-    put(e, "%s/mode", "w", be);
+    put(e, "%s/mode", d->mode ? d->mode : "w", be);
     put(e, "%s/device-type", "disk", be);
     put(e, "%s/discard-enable", "1", be);
     put(e, "%s/online", "1", be);
@@ -256,7 +286,8 @@ int disk_wait(struct env *e, struct disk *d, unsigned n,
 
     fring_push(&d->f);
     hvc_evtchn_notify(e->guest, d->port);
-    for (int i = 0; i < 500 && got < n; i++) {
+    /* At most 5 s, and none at all once xendm is gone. */
+    for (int i = 0; i < 50 && got < n && env_dm_alive(e); i++) {
         int16_t s;
 
         while (got < n && fring_get_rsp(&d->f, &id, &op, &s) == 1) {

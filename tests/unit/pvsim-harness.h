@@ -27,12 +27,14 @@ struct disk {
     struct fring f;
     uint32_t ring_ref, port, data_ref0, data_gfn0, ndata;
     uint8_t *shadow;
+    const char *mode;        /* "w" (default) or "r" */
 };
 
 struct env {
     struct hv_harness h;
     char xensim[512], xendm[512];
     pid_t dm;
+    pid_t xs_pid;            /* the `xensim start` daemon */
     struct store *st;
     struct hvc *ctl, *guest;
     uint8_t *mem;
@@ -56,6 +58,8 @@ void disk_add(struct env *e, struct disk *d, unsigned devid, uint32_t gfn0,
 bool disk_connect(struct env *e, struct disk *d);
 int disk_wait(struct env *e, struct disk *d, unsigned n, int16_t *st);
 void msleep(int ms);
+/* False (and reaped, with a TAP comment) once xendm has exited. */
+bool env_dm_alive(struct env *e);
 /* VmRSS of the xendm process in KiB, or -1. */
 long env_dm_rss_kb(struct env *e);
 
