@@ -369,7 +369,8 @@ static void hvc_scan(struct hvc *c)
                 uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(set);
 
                 set &= set - 1;
-                if (c->ports[port].state == HVC_PORT_BOUND &&
+                /* bound to that page's domain, or was until it closed */
+                if (c->ports[port].state != HVC_PORT_FREE &&
                     c->ports[port].rx == bits) {
                     c->latched[w] |= 1ull << (port % 64);
                 }
@@ -389,6 +390,12 @@ int hvc_evtchn_pending(struct hvc *c)
     if (read(c->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN) {
         return -errno;
     }
+    /*
+     * Async events first: a binding (EV_PEER) always reaches us before
+     * the binder can notify, so every set bit then names a port we
+     * know.  A peer that notified and then closed leaves its port
+     * unbound but its bit standing, as in Xen (see hvc_scan).
+     */
     if (hvc_async_waiting(c)) {
         hvc_drain(c);
     }

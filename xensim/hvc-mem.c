@@ -58,6 +58,7 @@ struct hvc_mem *hvc_mem_adopt(struct hvc *c, uint32_t domid, int fd,
     }
     c->mems = grown;
     m = &c->mems[c->nmems];
+    memset(m, 0, sizeof(*m)); /* realloc'd: every field starts known */
     m->base =
         mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m->base == MAP_FAILED) {
@@ -67,9 +68,7 @@ struct hvc_mem *hvc_mem_adopt(struct hvc *c, uint32_t domid, int fd,
     m->domid = domid;
     m->fd = fd;
     m->pages = (uint64_t)size / HVP_PAGE;
-    /* Unknown until a copy reply names them (realloc does not zero). */
-    m->gnt_gfn = 0;
-    m->gnt_frames = 0;
+    /* gnt_gfn/gnt_frames stay 0 until the first grant copy tells us */
     c->nmems++;
     return m;
 }

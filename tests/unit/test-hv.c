@@ -239,6 +239,17 @@ static void test_evtchn(struct hvc *ctl, uint32_t d, struct hvc *g)
     is_int(hvc_evtchn_notify_slow(g, gp), 0, "validated notify");
     is_int(hvc_evtchn_wait(ctl, 2000), bp, "arrives");
     hvc_evtchn_unmask(ctl, bp);
+    {
+        /* a peer that notifies and closes at once: the event survives */
+        int gp2 = hvc_evtchn_alloc_unbound(g, 0);
+        int bp2 = hvc_evtchn_bind_interdomain(ctl, d, (uint32_t)gp2);
+
+        hvc_evtchn_notify(ctl, (uint32_t)bp2);
+        hvc_evtchn_close(ctl, (uint32_t)bp2);
+        is_int(hvc_evtchn_wait(g, 2000), gp2,
+               "an event sent just before the peer closed is delivered");
+        hvc_evtchn_close(g, (uint32_t)gp2);
+    }
     is_int(hvc_evtchn_close(g, gp), 0, "guest closes its end");
     is_int(hvc_evtchn_notify(ctl, bp), 0, "notify an orphan: dropped");
     p = hvc_evtchn_wait(g, 50);
