@@ -154,6 +154,17 @@ def main():
     ok(served == 64, "64 connections per guest socket, no more (%d served)" % served)
     for c in gs:
         c.close()
+    # The closes reach the daemon asynchronously: wait until it has
+    # reaped them (a fresh connection is served again) before counting.
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        probe = connect(guest)
+        r = request(probe, 10, b"4\0")
+        probe.close()
+        if r == (10, b"/local/domain/4\0"):
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
     g1, g2 = connect(guest), connect(guest)
     opened = 0
     for i in range(8):
