@@ -113,16 +113,28 @@ static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
     ioreq_t *slot;
     unsigned i;
 
-    if (!c->status ||
-        __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) != seq) {
-        return false;
-    }
-    uid = __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
     for (i = 0; i < c->nvcpus; i++) {
         if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
             v = &c->vcpus[i];
         }
     }
+    /*
+     * A device model may notify an answer after we already took it
+     * from the slot; that late notify leaves the port's bit set, and
+     * with it set the next answer's notify writes no wake-up.  Clear
+     * the bit on every look, not only once the daemon has published
+     * this access: io_seq is published before the slot is made ready,
+     * so no notify for this access can precede the clear.
+     */
+    if (v != NULL && v->rx != NULL) {
+        __atomic_fetch_and(&v->rx[v->port / 64], ~(1ull << (v->port % 64)),
+                           __ATOMIC_ACQ_REL);
+    }
+    if (!c->status ||
+        __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) != seq) {
+        return false;
+    }
+    uid = __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
     for (i = 0; i < c->nsrvs; i++) {
         if (c->srvs[i].uid == uid) {
             sv = &c->srvs[i];

@@ -243,8 +243,17 @@ unsigned ioreq_drain_buffered(struct ioreq_dispatch *d,
     unsigned done = 0;
 
     while (done < IOREQ_BUFFER_SLOT_NUM) {
-        uint32_t rp = __atomic_load_n(&bp->read_pointer, __ATOMIC_ACQUIRE);
-        uint32_t wp = __atomic_load_n(&bp->write_pointer, __ATOMIC_ACQUIRE);
+        /*
+         * Xen renormalises both pointers together (one 64-bit cmpxchg),
+         * so read them together too: two separate loads can straddle a
+         * renormalisation and look corrupt.  x86 is little-endian: the
+         * read pointer is the low half.
+         */
+        uint64_t both = __atomic_load_n((const uint64_t *)(const void *)
+                                            &bp->read_pointer,
+                                        __ATOMIC_ACQUIRE);
+        uint32_t rp = (uint32_t)both;
+        uint32_t wp = (uint32_t)(both >> 32);
         buf_ioreq_t slot, hi;
         ioreq_t req;
         uint32_t qw;
