@@ -87,7 +87,8 @@ static struct ioeng_req *list_pop(struct ioeng_req **head,
 /* One blocking step of req; returns bytes moved, 0, or -errno. */
 static int64_t engine_step_sync(struct ioeng_req *req)
 {
-    uint8_t *buf = (uint8_t *)req->buf + req->doneb;
+    /* Flush and discard carry no buffer: no arithmetic on NULL. */
+    uint8_t *buf = req->buf != NULL ? (uint8_t *)req->buf + req->doneb : NULL;
     uint64_t off = req->off + req->doneb;
     size_t len = (size_t)(req->len - req->doneb);
     ssize_t n;
@@ -258,7 +259,8 @@ static void threads_stop(struct ioeng *e)
 #ifdef HAVE_URING
 static void uring_prep(struct io_uring_sqe *sqe, struct ioeng_req *req)
 {
-    uint8_t *buf = (uint8_t *)req->buf + req->doneb;
+    /* Flush and discard carry no buffer: no arithmetic on NULL. */
+    uint8_t *buf = req->buf != NULL ? (uint8_t *)req->buf + req->doneb : NULL;
     uint64_t off = req->off + req->doneb;
     unsigned len = (unsigned)(req->len - req->doneb);
 
