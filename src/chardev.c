@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,10 +72,12 @@ static void chardev_drop_client(struct chardev *cd)
     chardev_client_done(cd);
 }
 
-static void chardev_client_io(struct loop *loop, int fd, unsigned events,
-                              void *opaque)
+/*
+ * Reads what fd has and hands it to the reader.  False when the peer
+ * is gone (EOF or a hard error); true for data or a transient miss.
+ */
+static bool chardev_pump(struct chardev *cd, int fd)
 {
-    struct chardev *cd = opaque;
     char buf[4096];
     ssize_t n = read(fd, buf, sizeof(buf));
 
@@ -82,12 +85,19 @@ static void chardev_client_io(struct loop *loop, int fd, unsigned events,
         if (cd->read_fn != NULL) {
             cd->read_fn(cd, buf, (size_t)n, cd->read_opaque);
         }
-        return;
+        return true;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        return;
+    return n < 0 && (errno == EAGAIN || errno == EINTR);
+}
+
+static void chardev_client_io(struct loop *loop, int fd, unsigned events,
+                              void *opaque)
+{
+    struct chardev *cd = opaque;
+
+    if (!chardev_pump(cd, fd)) {
+        chardev_drop_client(cd);
     }
-    chardev_drop_client(cd);
 }
 
 static void chardev_listen_io(struct loop *loop, int fd, unsigned events,
@@ -213,16 +223,8 @@ static void chardev_pty_io(struct loop *loop, int fd, unsigned events,
                            void *opaque)
 {
     struct chardev *cd = opaque;
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof(buf));
 
-    if (n > 0) {
-        if (cd->read_fn != NULL) {
-            cd->read_fn(cd, buf, (size_t)n, cd->read_opaque);
-        }
-        return;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    if (chardev_pump(cd, fd)) {
         return;
     }
     /* No slave open (EIO): look again in a second. */

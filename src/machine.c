@@ -78,27 +78,17 @@ static const struct machine_ops machine_xenpv_ops = {
     .backend_types = pv_backend_types,
 };
 
-static const struct machine_ops machine_xenfv_ops = {
-    .name = "xenfv",
-    .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,
-    .check = hvmachine_check,
-    .prepare = hvmachine_prepare,
-    .restrict_handles = hvmachine_restrict,
-    .start = hvmachine_start,
-    .exit = hvmachine_exit,
-    .backend_types = pv_backend_types,
-};
+/* `xenfv` and `pc,accel=xen` are one machine under two names. */
+#define MACHINE_HVM_OPS(NAME)                                                \
+    {                                                                        \
+        .name = (NAME), .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,            \
+        .check = hvmachine_check, .prepare = hvmachine_prepare,              \
+        .restrict_handles = hvmachine_restrict, .start = hvmachine_start,    \
+        .exit = hvmachine_exit, .backend_types = pv_backend_types,           \
+    }
 
-static const struct machine_ops machine_pc_ops = {
-    .name = "pc",
-    .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,
-    .check = hvmachine_check,
-    .prepare = hvmachine_prepare,
-    .restrict_handles = hvmachine_restrict,
-    .start = hvmachine_start,
-    .exit = hvmachine_exit,
-    .backend_types = pv_backend_types,
-};
+static const struct machine_ops machine_xenfv_ops = MACHINE_HVM_OPS("xenfv");
+static const struct machine_ops machine_pc_ops = MACHINE_HVM_OPS("pc");
 
 static const struct machine_ops *const machine_table[] = {
     [MACHINE_NONE] = &machine_none_ops,
