@@ -252,37 +252,9 @@ out:
     return rc;
 }
 
-/* A zombie (not our child, not yet reaped by init) counts as gone. */
-static bool is_zombie(int pid)
-{
-    char path[48], buf[256], *p;
-    FILE *f;
-    bool z = false;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if ((f = fopen(path, "r")) == NULL) {
-        return true;
-    }
-    if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL &&
-        (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X')) {
-        z = true;
-    }
-    fclose(f);
-    return z;
-}
-
 static bool gone(int pid)
 {
-    int st;
-    pid_t r = waitpid(pid, &st, WNOHANG);
-
-    if (r == pid) {
-        return true;
-    }
-    if (r < 0 && errno == ECHILD) {
-        return (kill(pid, 0) < 0 && errno == ESRCH) || is_zombie(pid);
-    }
-    return false;
+    return !tsxs_proc_alive(pid);
 }
 
 static void wait_gone(int pid, int timeout_ms)

@@ -168,7 +168,7 @@ static bool is_zombie(int pid)
 }
 
 /* Our child (reaped here if it died) or any process. */
-static bool proc_alive(int pid)
+bool tsxs_proc_alive(int pid)
 {
     int st;
     pid_t r = waitpid(pid, &st, WNOHANG);
@@ -202,7 +202,7 @@ int tsxs_wait_value(struct xs_handle *h, const char *path, const char *want,
             rc = 0;
             break;
         }
-        if (pid > 0 && !proc_alive(pid)) {
+        if (pid > 0 && !tsxs_proc_alive(pid)) {
             rc = -ECHILD;
             break;
         }

@@ -39,6 +39,12 @@ int tsxs_rm_if_empty(struct xs_handle *h, const char *path);
  * turns false (pid > 0: the process we wait for died).  0, -ETIMEDOUT,
  * -ECHILD or -errno.
  */
+/*
+ * Whether pid still runs: our child is reaped here if it died; a zombie
+ * that is not ours (not yet reaped by init) counts as gone.
+ */
+bool tsxs_proc_alive(int pid);
+
 int tsxs_wait_value(struct xs_handle *h, const char *path, const char *want,
                     int timeout_ms, int pid);
 
