@@ -101,18 +101,24 @@ int op_introduce(struct store *st, struct sconn *c, char *body, uint32_t len)
     return wire_reply(c, XS_INTRODUCE, "OK", 3);
 }
 
-int op_release(struct store *st, struct sconn *c, char *body, uint32_t len)
+/* The argument of RELEASE and RESUME: an introduced guest (not dom0). */
+static int domain_guest_arg(struct store *st, char *body, uint32_t len,
+                            struct sdomain **d)
 {
-    struct sdomain *d;
     uint32_t domid;
     int rc = domain_arg(body, len, &domid);
 
     if (rc == 0 && domid == 0) {
         rc = -EINVAL;
     }
-    if (rc == 0) {
-        rc = domain_connected(st, domid, &d);
-    }
+    return rc < 0 ? rc : domain_connected(st, domid, d);
+}
+
+int op_release(struct store *st, struct sconn *c, char *body, uint32_t len)
+{
+    struct sdomain *d;
+    int rc = domain_guest_arg(st, body, len, &d);
+
     if (rc < 0) {
         return rc;
     }
@@ -123,15 +129,8 @@ int op_release(struct store *st, struct sconn *c, char *body, uint32_t len)
 int op_resume(struct store *st, struct sconn *c, char *body, uint32_t len)
 {
     struct sdomain *d;
-    uint32_t domid;
-    int rc = domain_arg(body, len, &domid);
+    int rc = domain_guest_arg(st, body, len, &d);
 
-    if (rc == 0 && domid == 0) {
-        rc = -EINVAL;
-    }
-    if (rc == 0) {
-        rc = domain_connected(st, domid, &d);
-    }
     if (rc < 0) {
         return rc;
     }
