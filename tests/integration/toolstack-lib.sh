@@ -6,33 +6,7 @@
 : "${top_builddir:?}" "${top_srcdir:?}"
 XENSIM=$top_builddir/xensim/xensim
 XENDM=$top_builddir/xendm
-n=0
-failed=0
-
-tap_ok() { # $1 = 0 for success, $2... = description
-    local rc=$1
-    shift
-    n=$((n + 1))
-    if [ "$rc" -eq 0 ]; then
-        echo "ok $n - $*"
-    else
-        echo "not ok $n - $*"
-        failed=$((failed + 1))
-    fi
-}
-
-tap_is() { # got want description...
-    local got=$1 want=$2
-    shift 2
-    [ "$got" = "$want" ]
-    tap_ok $? "$*"
-    [ "$got" = "$want" ] || printf '#   got  %s\n#   want %s\n' "$got" "$want"
-}
-
-tap_skip() { # reason
-    n=$((n + 1))
-    echo "ok $n # SKIP $*"
-}
+. "$top_srcdir/tests/integration/tap-lib.sh"
 
 tap_end() {
     echo "1..$n"
