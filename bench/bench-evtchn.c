@@ -27,46 +27,11 @@
 
 #include <xen/hvm/ioreq.h>
 
+#include "bench/bench-floor.h"
+#include "src/loop.h"
 #include "tests/unit/hv-harness.h"
 #include "xen/hv.h"
 #include "xensim/hvclient.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* ns per round trip of a blocking eventfd ping-pong between processes. */
-static double bench_eventfd(unsigned rounds)
-{
-    int a = eventfd(0, 0), b = eventfd(0, 0);
-    uint64_t v = 1, t0;
-    unsigned i;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        for (i = 0; i < rounds; i++) {
-            if (read(a, &v, 8) != 8 || write(b, &v, 8) != 8) {
-                _exit(1);
-            }
-        }
-        _exit(0);
-    }
-    t0 = now_ns();
-    for (i = 0; i < rounds; i++) {
-        if (write(a, &v, 8) != 8 || read(b, &v, 8) != 8) {
-            break;
-        }
-    }
-    t0 = now_ns() - t0;
-    waitpid(pid, NULL, 0);
-    close(a);
-    close(b);
-    return (double)t0 / rounds;
-}
 
 static int seam_wait(struct hv *hv)
 {
@@ -122,14 +87,14 @@ static double bench_evtchn(const char *dir, struct hvc *ctl, unsigned rounds)
         fprintf(stderr, "bind failed: %s\n", hv ? strerror(-bp) : err);
         return -1;
     }
-    t0 = now_ns();
+    t0 = loop_now_ns();
     for (i = 0; i < rounds; i++) {
         hv_evtchn_notify(hv, (uint32_t)bp);
         if (seam_wait(hv) != bp) {
             break;
         }
     }
-    t0 = now_ns() - t0;
+    t0 = loop_now_ns() - t0;
     waitpid(pid, NULL, 0);
     hv_close(hv);
     hvc_domain_destroy(ctl, d);
@@ -202,7 +167,7 @@ static double bench_ioreq(const char *dir, struct hvc *ctl, unsigned rounds)
         waitpid(pid, NULL, 0);
         return -1;
     }
-    t0 = now_ns();
+    t0 = loop_now_ns();
     for (i = 0; i < rounds; i++) {
         struct hvc_io x = {IOREQ_TYPE_PIO, IOREQ_READ, 0, 0, 1, 1,
                            false,          0x3f8,      0, 0};
@@ -211,7 +176,7 @@ static double bench_ioreq(const char *dir, struct hvc *ctl, unsigned rounds)
             break;
         }
     }
-    t0 = now_ns() - t0;
+    t0 = loop_now_ns() - t0;
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     hvc_close(g);

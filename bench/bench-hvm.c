@@ -28,45 +28,11 @@
 
 #include "hw/emu/ioreq.h"
 #include "hw/emu/pc-hv.h"
+#include "bench/bench-floor.h"
+#include "src/loop.h"
 #include "tests/unit/hv-harness.h"
 #include "xen/hv.h"
 #include "xensim/hvclient.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static double bench_eventfd(unsigned rounds)
-{
-    int a = eventfd(0, 0), b = eventfd(0, 0);
-    uint64_t v = 1, t0;
-    unsigned i;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        for (i = 0; i < rounds; i++) {
-            if (read(a, &v, 8) != 8 || write(b, &v, 8) != 8) {
-                _exit(1);
-            }
-        }
-        _exit(0);
-    }
-    t0 = now_ns();
-    for (i = 0; i < rounds; i++) {
-        if (write(a, &v, 8) != 8 || read(b, &v, 8) != 8) {
-            break;
-        }
-    }
-    t0 = now_ns() - t0;
-    waitpid(pid, NULL, 0);
-    close(a);
-    close(b);
-    return (double)t0 / rounds;
-}
 
 /* xendm's machine and ioreq server, as the daemon runs them. */
 static void dm_main(uint32_t domid, int ready_fd)
@@ -137,29 +103,29 @@ static int bench_machine(const char *dir, struct hvc *ctl, unsigned rounds,
         goto out;
     }
     io(g, d, IOREQ_WRITE, false, &v);
-    t0 = now_ns();
+    t0 = loop_now_ns();
     for (i = 0; i < rounds; i++) {
         v = 0;
         if (io(g, d, IOREQ_READ, false, &v) < 0 || v != 0x5a) {
             break;
         }
     }
-    r->rt_ns = (double)(now_ns() - t0) / rounds;
+    r->rt_ns = (double)(loop_now_ns() - t0) / rounds;
     rc = i == rounds ? 0 : -1;
-    t0 = now_ns();
+    t0 = loop_now_ns();
     for (i = 0; rc == 0 && i < rounds; i++) {
         v = i & 0xff;
         rc = io(g, d, IOREQ_WRITE, false, &v);
     }
-    r->sync_wps = rounds * 1e9 / (double)(now_ns() - t0);
-    t0 = now_ns();
+    r->sync_wps = rounds * 1e9 / (double)(loop_now_ns() - t0);
+    t0 = loop_now_ns();
     for (i = 0; rc == 0 && i < rounds; i++) {
         v = i & 0xff;
         rc = io(g, d, IOREQ_WRITE, true, &v);
     }
     v = 0;
     rc = rc ? rc : io(g, d, IOREQ_READ, false, &v);   /* all landed */
-    r->buf_wps = rounds * 1e9 / (double)(now_ns() - t0);
+    r->buf_wps = rounds * 1e9 / (double)(loop_now_ns() - t0);
     if (rc == 0 && v != ((rounds - 1) & 0xff)) {
         rc = -1;
     }
