@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 
 static const char *log_prog = "xendm";
 static enum log_level log_level = LOG_LEVEL_WARN;
@@ -151,13 +151,9 @@ bool ratelimit_allow(struct ratelimit *rl, uint64_t now_ns)
 
 void log_ratelimited(struct ratelimit *rl, const char *fmt, ...)
 {
-    struct timespec ts;
-    uint64_t now;
     va_list ap;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-    if (!ratelimit_allow(rl, now)) {
+    if (!ratelimit_allow(rl, loop_now_ns())) {
         return;
     }
     if (rl->suppressed != 0) {

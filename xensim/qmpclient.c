@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "xensim/qmpclient.h"
+#include "src/loop.h"
 
 struct qmpc {
     int fd;
@@ -42,10 +43,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(loop_now_ns() / 1000000);
 }
 
 static int left_ms(int64_t deadline)

@@ -17,6 +17,7 @@
 #include <xenstore.h>
 
 #include "xensim/tsxs.h"
+#include "src/loop.h"
 
 #define TSXS_TX_RETRIES 32
 
@@ -133,10 +134,7 @@ int tsxs_rm_if_empty(struct xs_handle *h, const char *path)
 
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(loop_now_ns() / 1000000);
 }
 
 static bool value_is(struct xs_handle *h, const char *path, const char *want)

@@ -12,6 +12,7 @@
 #include "pc-hv.h"
 #include "log.h"
 #include "xen/hv.h"
+#include "src/loop.h"
 
 static const struct ratelimit pc_hv_rl_init = RATELIMIT_INIT(1000, 5);
 
@@ -79,11 +80,8 @@ static void hvh_unplug(void *opaque, unsigned mask)
 
 static int64_t hvh_now(void *opaque)
 {
-    struct timespec ts;
-
     (void)opaque;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t)loop_now_ns();
 }
 
 const struct machine_host_ops pc_hv_ops = {
