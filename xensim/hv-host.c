@@ -65,6 +65,8 @@ static const struct hv_cmd hv_cmds[HVP_TYPE_MAX] = {
     [HVP_DM_MODMEM] = {hv_h_dm_modmem, HVF_PRIV},
     [HVP_DM_STATE] = {hv_h_dm_state, HVF_PRIV},
     [HVP_DM_DIRTY] = {hv_h_dm_dirty, HVF_PRIV},
+    [HVP_DM_MEMTYPE] = {hv_h_dm_memtype, HVF_PRIV},
+    [HVP_VCPU_MEM] = {hv_h_vcpu_mem, 0},
 };
 
 uint32_t hv_new_id(struct hyp *hs)

@@ -281,6 +281,59 @@ int hvc_modified_memory(struct hvc *c, uint32_t domid, uint64_t first_pfn,
     return hvc_simple(c, HVP_DM_MODMEM, &b, sizeof(b));
 }
 
+int hvc_set_mem_type(struct hvc *c, uint32_t domid, enum hvc_mem_type t,
+                     uint64_t first_pfn, uint32_t nr)
+{
+    struct hvp_dm_memtype b = {domid, (uint32_t)t, first_pfn, nr, 0};
+
+    return hvc_simple(c, HVP_DM_MEMTYPE, &b, sizeof(b));
+}
+
+/* A store when src is given, else a load into dst. */
+static int hvc_vcpu_mem(struct hvc *c, uint32_t domid, uint64_t gpa,
+                        const void *src, void *dst, uint32_t len,
+                        uint32_t *discarded)
+{
+    bool write = src != NULL;
+    struct hvp_vcpu_mem b = {domid, write, gpa, len, 0};
+    const struct hvp_vcpu_mem_r *o;
+    struct hvc_reply rep;
+    int rc;
+
+    if (len == 0 || len > HVP_VCPU_MEM_MAX) {
+        return -EINVAL;
+    }
+    rc = hvc_call(c, HVP_VCPU_MEM, &b, sizeof(b), src, write ? len : 0, &rep);
+    if (rc < 0) {
+        return rc;
+    }
+    o = rep.m.body;
+    if (rep.m.nelems != (write ? 0 : len) || o->discarded > len) {
+        hvc_reply_close(&rep);
+        return -EPROTO;
+    }
+    if (dst != NULL) {
+        memcpy(dst, rep.m.elems, len);
+    }
+    if (discarded) {
+        *discarded = o->discarded;
+    }
+    hvc_reply_close(&rep);
+    return 0;
+}
+
+int hvc_vcpu_mem_write(struct hvc *c, uint32_t domid, uint64_t gpa,
+                       const void *buf, uint32_t len, uint32_t *discarded)
+{
+    return hvc_vcpu_mem(c, domid, gpa, buf, NULL, len, discarded);
+}
+
+int hvc_vcpu_mem_read(struct hvc *c, uint32_t domid, uint64_t gpa, void *buf,
+                      uint32_t len)
+{
+    return hvc_vcpu_mem(c, domid, gpa, NULL, buf, len, NULL);
+}
+
 int hvc_dm_state(struct hvc *c, uint32_t domid, struct hvc_dm_state *out)
 {
     struct hvp_domid b = {domid, 0};

@@ -78,6 +78,9 @@ enum hvp_type {
     HVP_EV_PEER,
     HVP_EV_UNBOUND,
     HVP_EV_VCPU,
+    /* requests added later (numbered after the events) */
+    HVP_DM_MEMTYPE,
+    HVP_VCPU_MEM,
     HVP_TYPE_MAX
 };
 
@@ -290,6 +293,38 @@ struct hvp_dm_modmem {
     uint32_t domid;
     uint32_t nr;
     uint64_t first_pfn;
+};
+
+/* HVMMEM_* types xensim models (hvm/hvm_op.h numbering). */
+enum hvp_mem_type { HVP_MEM_RAM_RW = 0, HVP_MEM_RAM_RO = 1 };
+
+struct hvp_dm_memtype {
+    uint32_t domid;
+    uint32_t mem_type; /* enum hvp_mem_type */
+    uint64_t first_pfn;
+    uint32_t nr;
+    uint32_t pad;
+};
+
+/*
+ * VCPU_MEM: a guest CPU's own load or store of guest-physical memory
+ * (what an HVM guest does through its page tables), done by the daemon
+ * with Xen's p2m rules: stores to RAM_RO frames are discarded.  A
+ * write carries its bytes as trailing elements; a read's reply does.
+ */
+#define HVP_VCPU_MEM_MAX 8192u
+struct hvp_vcpu_mem {
+    uint32_t domid;
+    uint32_t write; /* 1 store, 0 load */
+    uint64_t gpa;
+    uint32_t len; /* 1..HVP_VCPU_MEM_MAX; a write: its element count */
+    uint32_t pad;
+    /* followed by uint8_t data[] (write) */
+};
+struct hvp_vcpu_mem_r {
+    uint32_t discarded; /* bytes of a store that hit RAM_RO frames */
+    uint32_t pad;
+    /* followed by uint8_t data[] (read) */
 };
 
 struct hvp_dm_state_r {
