@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "pc-hv.h"
+#include "cpu-timers.h"
 #include "log.h"
 #include "xen/hv.h"
 #include "src/loop.h"
@@ -22,6 +23,7 @@ static const struct ratelimit pc_hv_rl_init = RATELIMIT_INIT(1000, 5);
 void pc_hv_host_init(struct pc_hv_host *h, struct hv *hv, uint32_t domid)
 {
     h->hv = hv;
+    h->clock = NULL;
     h->domid = domid;
     h->unplugged = 0;
     h->rl = pc_hv_rl_init;
@@ -89,8 +91,10 @@ static void hvh_unplug(void *opaque, unsigned mask)
 
 static int64_t hvh_now(void *opaque)
 {
-    (void)opaque;
-    return (int64_t)loop_now_ns();
+    const struct pc_hv_host *h = opaque;
+    uint64_t host = loop_now_ns();
+
+    return h->clock ? cpu_timers_now(h->clock, host) : (int64_t)host;
 }
 
 const struct machine_host_ops pc_hv_ops = {
