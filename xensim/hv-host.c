@@ -317,7 +317,12 @@ static void hv_conn_read(struct hv_conn *c, int fd)
 {
     uint64_t abuf[HVP_MAX_MSG / 8 + 1];
     char cbuf[CMSG_SPACE(sizeof(int) * HVP_MAX_FDS)];
-    int budget = 64;
+    /*
+     * One message per wake-up: the loop is level-triggered, so more
+     * messages bring it back, and a lone request (the vCPU round trip)
+     * costs no extra recvmsg that would only say EAGAIN.
+     */
+    int budget = 1;
 
     while (budget-- > 0 && !c->dead) {
         struct iovec iov = {abuf, sizeof(abuf)};

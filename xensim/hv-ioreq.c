@@ -68,6 +68,22 @@ static struct hv_ios *hv_ios_find(struct hv_dom *d, uint32_t id)
     return NULL;
 }
 
+/*
+ * Wakes the vCPU endpoint's eventfd: a client waiting for an answer
+ * blocks in read() on it first (hvc_vcpu_io) and only then looks at
+ * its socket, so every answer sent on the socket is followed by a
+ * kick.  A kick nobody needed costs one spurious wake-up.
+ */
+static void hv_vcpu_kick(struct hv_dom *d, uint32_t v)
+{
+    uint64_t one = 1;
+
+    if (d->vcpu_ep && v < d->vcpus && d->vcpu_ep[v].efd >= 0 &&
+        write(d->vcpu_ep[v].efd, &one, sizeof(one)) < 0) {
+        /* full counter: it is readable anyway */
+    }
+}
+
 static void hv_vcpu_reply(struct hv_dom *d, uint32_t v, int status,
                           uint64_t data, uint32_t server)
 {
@@ -79,6 +95,7 @@ static void hv_vcpu_reply(struct hv_dom *d, uint32_t v, int status,
     vc->server = NULL;
     if (w) {
         hv_send(w, HVP_VCPU_IO, vc->seq, status, &o, sizeof(o), NULL, 0);
+        hv_vcpu_kick(d, v);
     }
 }
 
@@ -495,7 +512,8 @@ static bool hv_io_valid(const struct hvp_vcpu_io *io)
     }
 }
 
-int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
+static int hv_vcpu_io_start(struct hv_conn *c, const struct hvp_msg *m,
+                            struct hv_reply *r)
 {
     const struct hvp_vcpu_io *b = m->body;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
@@ -542,6 +560,23 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
         hv_vcpu_dispatch(c->hs, d, b->vcpu);
     }
     return 0;
+}
+
+int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
+{
+    const struct hvp_vcpu_io *b = m->body;
+    int rc = hv_vcpu_io_start(c, m, r);
+
+    if (rc < 0) {
+        /* refused on the socket: wake a client blocked on its vCPU */
+        struct hv_dom *d = hv_dom_find(c->hs, b->domid);
+
+        if (d && (c->priv ? hv_may_control(c, b->domid)
+                          : b->domid == c->domid)) {
+            hv_vcpu_kick(d, b->vcpu);
+        }
+    }
+    return rc;
 }
 
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d)

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,15 @@ static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e, int *fds,
     v->vcpu = e->vcpu;
     v->port = e->port;
     v->efd = hvc_ep_get(c, e->ep, fds[0]);
+    /* only ever read by the client waiting on this vCPU: it blocks in
+     * read() (hvc_vcpu_io); writers of an eventfd never block */
+    if (v->efd >= 0) {
+        int fl = fcntl(v->efd, F_GETFL);
+
+        if (fl >= 0 && (fl & O_NONBLOCK)) {
+            fcntl(v->efd, F_SETFL, fl & ~O_NONBLOCK);
+        }
+    }
     v->rx = hvc_pg_get(c, e->rx_page, fds[1], false);
     for (i = 0; i < c->nsrvs; i++) {
         if (c->srvs[i].uid == e->server) {
@@ -387,9 +397,18 @@ int hvc_evtchn_pending(struct hvc *c)
     if (port >= 0) {
         return port;
     }
-    if (read(c->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN) {
+    /*
+     * The eventfd needs reading once per wake-up, not once per call:
+     * after a read that led to a port, the next empty pick only scans
+     * again (bits are set before the eventfd is written, so anything
+     * notified since that read either shows in the scan or has left
+     * the counter non-zero for the next poll).
+     */
+    if (!c->efd_read && read(c->efd, &cnt, sizeof(cnt)) < 0 &&
+        errno != EAGAIN) {
         return -errno;
     }
+    c->efd_read = false;
     /*
      * Async events first: a binding (EV_PEER) always reaches us before
      * the binder can notify, so every set bit then names a port we
@@ -400,7 +419,9 @@ int hvc_evtchn_pending(struct hvc *c)
         hvc_drain(c);
     }
     hvc_scan(c);
-    return hvc_pick(c);
+    port = hvc_pick(c);
+    c->efd_read = port >= 0;
+    return port;
 }
 
 int hvc_evtchn_mask(struct hvc *c, uint32_t port)

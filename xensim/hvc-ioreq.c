@@ -188,13 +188,21 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
     struct hvc_reply rep;
     uint64_t data, cnt;
     uint32_t seq, server;
-    int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+    int efd, rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
 
     if (rc < 0) {
         return rc;
     }
     seq = c->seq;
-    for (;;) {
+    /*
+     * Fast path, once this client knows the vCPU's endpoint: one
+     * blocking read, woken by the server's notification or by the
+     * daemon's kick after any answer on the socket.  Whatever is not
+     * an answer yet goes on to the poll loop, which also watches the
+     * socket, so nothing can be missed.
+     */
+    efd = hvc_vcpu_efd(c, domid, vcpu);
+    for (bool first = efd >= 0;; first = false) {
         struct pollfd pfd[2] = {{c->fd, POLLIN, 0},
                                 {hvc_vcpu_efd(c, domid, vcpu), POLLIN, 0}};
 
@@ -204,6 +212,13 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
             }
             io->server = server;
             return 0;
+        }
+        if (first) {
+            if (read(efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN &&
+                errno != EINTR) {
+                return -errno;
+            }
+            continue;
         }
         if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
             return -errno;

@@ -69,6 +69,7 @@ struct hvc {
     bool broken;
     uint32_t seq;
     int efd;
+    bool efd_read; /* efd read since the last empty hvc_evtchn_pending */
     struct hvp_status *status;
     uint64_t async_seen;
     struct hvc_port *ports; /* HVP_MAX_PORTS */
