@@ -404,28 +404,12 @@ void fwcfg_dma_transfer(struct fwcfg *f, uint64_t gpa)
 
 /* ---- saved state ---- */
 
-static bool fwcfg_is_v1(void *opaque, int version_id)
-{
-    (void)opaque;
-    return version_id == 1;
-}
-
 static bool fwcfg_entry_ok(void *opaque, int version_id)
 {
     const struct fwcfg_state *s = opaque;
 
     (void)version_id;
     return s->cur_entry == FWCFG_INVALID || key_valid(s->cur_entry);
-}
-
-static int fwcfg_post_load(void *opaque, int version_id)
-{
-    struct fwcfg_state *s = opaque;
-
-    if (version_id == 1) {
-        s->cur_offset = s->cur_offset_v1;
-    }
-    return 0;
 }
 
 static bool fwcfg_dma_needed(void *opaque)
@@ -446,16 +430,37 @@ static const struct vmstate_desc fwcfg_dma_vmsd = {
     .needed = fwcfg_dma_needed,
 };
 
+/* Never written at pc-i440fx-3.1 (acpi-mr-restore=off) but accepted
+ * on load, as QEMU's reader does; the sizes are not used. */
+static bool fwcfg_acpi_mr_needed(void *opaque)
+{
+    (void)opaque;
+    return false;
+}
+
+static const struct vmstate_field fwcfg_acpi_mr_fields[] = {
+    VMSTATE_U64(table_mr_size, struct fwcfg_state),
+    VMSTATE_U64(linker_mr_size, struct fwcfg_state),
+    VMSTATE_U64(rsdp_mr_size, struct fwcfg_state),
+    VMSTATE_END,
+};
+
+static const struct vmstate_desc fwcfg_acpi_mr_vmsd = {
+    .name = "fw_cfg/acpi_mr",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = fwcfg_acpi_mr_fields,
+    .needed = fwcfg_acpi_mr_needed,
+};
+
 static const struct vmstate_desc *const fwcfg_subsections[] = {
     &fwcfg_dma_vmsd,
+    &fwcfg_acpi_mr_vmsd,
     NULL,
 };
 
 static const struct vmstate_field fwcfg_fields[] = {
     VMSTATE_U16(cur_entry, struct fwcfg_state),
-    { .name = "cur_offset", .kind = VMS_U16,
-      .offset = offsetof(struct fwcfg_state, cur_offset_v1),
-      .field_exists = fwcfg_is_v1 },
     VMSTATE_U32_V(cur_offset, struct fwcfg_state, 2),
     VMSTATE_VALIDATE("cur_entry in range", fwcfg_entry_ok),
     VMSTATE_END,
@@ -464,8 +469,7 @@ static const struct vmstate_field fwcfg_fields[] = {
 const struct vmstate_desc fwcfg_vmsd = {
     .name = "fw_cfg",
     .version_id = 2,
-    .minimum_version_id = 1,
+    .minimum_version_id = 2,
     .fields = fwcfg_fields,
     .subsections = fwcfg_subsections,
-    .post_load = fwcfg_post_load,
 };

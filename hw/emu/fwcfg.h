@@ -17,8 +17,9 @@
  *
  * Saved as QEMU's "fw_cfg" v2 (cur_entry, cur_offset) with the
  * "fw_cfg/dma" subsection (dma_addr); pc-i440fx-3.1 and so xenfv have
- * acpi-mr-restore off, so "fw_cfg/acpi_mr" is never written, and a
- * stream carrying it is refused.
+ * acpi-mr-restore off, so "fw_cfg/acpi_mr" is never written (a stream
+ * carrying it loads, its sizes unused).  Version-1 streams (QEMU
+ * before 2.4, a 16-bit offset) are refused.
  *
  * Trust: the guest chooses keys, offsets, descriptor addresses,
  * lengths and control bits; every one is bounded (keys against the
@@ -92,9 +93,9 @@ struct fwcfg_mem_ops {
 /* What is saved ("fw_cfg" v2); dma_enabled gates the subsection. */
 struct fwcfg_state {
     uint16_t cur_entry;
-    uint16_t cur_offset_v1;     /* version-1 streams: a 16-bit offset */
     uint32_t cur_offset;
     uint64_t dma_addr;
+    uint64_t table_mr_size, linker_mr_size, rsdp_mr_size;  /* acpi_mr */
     bool dma_enabled;           /* not on the wire */
 };
 
