@@ -31,14 +31,14 @@
 #include "xensim/guest.h"
 #include "xensim/hvclient.h"
 
-#define DESC_GPA 0x8000u
+#define DESC_GPA    0x8000u
 #define SCRATCH_GPA 0x9000u
-#define ROM_GPA 0xc0000u
+#define ROM_GPA     0xc0000u
 
 static uint32_t be32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -66,10 +66,10 @@ static uint64_t fnv1a(const uint8_t *p, uint64_t n)
     return h;
 }
 
-static uint64_t pio(struct guest *g, uint16_t port, uint32_t size,
-                    int write, uint64_t val)
+static uint64_t pio(struct guest *g, uint16_t port, uint32_t size, int write,
+                    uint64_t val)
 {
-    struct hvc_io io = { .type = IOREQ_TYPE_PIO, .size = size, .count = 1 };
+    struct hvc_io io = {.type = IOREQ_TYPE_PIO, .size = size, .count = 1};
 
     io.dir = write ? IOREQ_WRITE : IOREQ_READ;
     io.addr = port;
@@ -89,8 +89,8 @@ static int in_mem(const struct guest *g, uint64_t gpa, uint64_t len)
 
 /* One DMA transfer as the option ROM does it; returns the control
  * word the device model left in the descriptor. */
-static uint32_t dma(struct guest *g, uint64_t desc, uint64_t addr,
-                    uint32_t len, uint32_t control)
+static uint32_t dma(struct guest *g, uint64_t desc, uint64_t addr, uint32_t len,
+                    uint32_t control)
 {
     uint8_t *d = in_mem(g, desc, 16) ? g->mem + desc : NULL;
     uint32_t hi = (uint32_t)(desc >> 32), lo = (uint32_t)desc;
@@ -106,8 +106,8 @@ static uint32_t dma(struct guest *g, uint64_t desc, uint64_t addr,
 }
 
 /* Selects `key` and reads len bytes to gpa; 0 or -1 (printed). */
-static int dma_item(struct guest *g, uint16_t key, uint64_t gpa,
-                    uint32_t len, const char *what)
+static int dma_item(struct guest *g, uint16_t key, uint64_t gpa, uint32_t len,
+                    const char *what)
 {
     uint32_t ctl;
 
@@ -135,9 +135,13 @@ static uint32_t item_u32(struct guest *g, uint16_t key, int *bad)
 
 static int read_signature(struct guest *g)
 {
-    struct hvc_io io = { .type = IOREQ_TYPE_PIO, .dir = IOREQ_READ,
-                         .size = 1, .count = 4, .data_is_ptr = 1,
-                         .addr = 0x511, .data = SCRATCH_GPA };
+    struct hvc_io io = {.type = IOREQ_TYPE_PIO,
+                        .dir = IOREQ_READ,
+                        .size = 1,
+                        .count = 4,
+                        .data_is_ptr = 1,
+                        .addr = 0x511,
+                        .data = SCRATCH_GPA};
     uint32_t id = 0;
     unsigned i;
 
@@ -193,10 +197,10 @@ static int linuxboot(struct guest *g)
         const char *name;
         uint16_t addr_key, size_key, data_key;
     } parts[] = {
-        { "setup", 0x16, 0x17, 0x18 },
-        { "initrd", 0x0a, 0x0b, 0x12 },
-        { "kernel", 0x07, 0x08, 0x11 },
-        { "cmdline", 0x13, 0x14, 0x15 },
+        {"setup", 0x16, 0x17, 0x18},
+        {"initrd", 0x0a, 0x0b, 0x12},
+        {"kernel", 0x07, 0x08, 0x11},
+        {"cmdline", 0x13, 0x14, 0x15},
     };
     uint32_t setup = 0;
     int bad = 0;
@@ -206,12 +210,12 @@ static int linuxboot(struct guest *g)
         uint32_t addr = item_u32(g, parts[i].addr_key, &bad);
         uint32_t size = item_u32(g, parts[i].size_key, &bad);
 
-        if (bad || dma_item(g, parts[i].data_key, addr, size,
-                            parts[i].name) < 0) {
+        if (bad ||
+            dma_item(g, parts[i].data_key, addr, size, parts[i].name) < 0) {
             return -1;
         }
-        printf("%s addr 0x%x size %u fnv %016llx\n", parts[i].name, addr,
-               size, (unsigned long long)fnv1a(g->mem + addr, size));
+        printf("%s addr 0x%x size %u fnv %016llx\n", parts[i].name, addr, size,
+               (unsigned long long)fnv1a(g->mem + addr, size));
         if (i == 0) {
             setup = addr;
         } else if (i == 3 && size > 0) {
@@ -256,8 +260,8 @@ int guest_fwcfg_boot(struct guest *g, int argc, char **argv)
     } else {
         rc = 1;
     }
-    if (rc == 0 && (linuxboot(g) < 0 || hostile(g) < 0 ||
-                    read_signature(g) < 0)) {
+    if (rc == 0 &&
+        (linuxboot(g) < 0 || hostile(g) < 0 || read_signature(g) < 0)) {
         rc = 1;
     }
     printf("fwcfg-boot: %s\n", rc == 0 ? "OK" : "FAILED");

@@ -26,7 +26,7 @@
 
 #define DIR_ENTRY_SIZE 64
 
-static const uint8_t fwcfg_sig[4] = { 'Q', 'E', 'M', 'U' };
+static const uint8_t fwcfg_sig[4] = {'Q', 'E', 'M', 'U'};
 static const uint8_t fwcfg_zero_page[4096];
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -39,8 +39,8 @@ static void put_be32(uint8_t *p, uint32_t v)
 
 static uint32_t get_be32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
 }
 
 static bool key_valid(uint16_t key)
@@ -50,8 +50,7 @@ static bool key_valid(uint16_t key)
 
 static struct fwcfg_item *item_of(struct fwcfg *f, uint16_t key)
 {
-    return &f->items[(key & FWCFG_ARCH_LOCAL) ? 1 : 0]
-                    [key & FWCFG_ENTRY_MASK];
+    return &f->items[(key & FWCFG_ARCH_LOCAL) ? 1 : 0][key & FWCFG_ENTRY_MASK];
 }
 
 static struct fwcfg_item *cur_item(struct fwcfg *f)
@@ -185,9 +184,9 @@ int fwcfg_add_file(struct fwcfg *f, const char *name, const void *data,
         char moved[FWCFG_MAX_FILE_PATH];
 
         memcpy(moved, dir_name(f, i - 1), sizeof(moved));
-        dir_set(f, i, get_be32(&f->dir[4 + (i - 1) * DIR_ENTRY_SIZE]),
-                moved);
-        f->items[0][FWCFG_FILE_FIRST + i] = f->items[0][FWCFG_FILE_FIRST + i - 1];
+        dir_set(f, i, get_be32(&f->dir[4 + (i - 1) * DIR_ENTRY_SIZE]), moved);
+        f->items[0][FWCFG_FILE_FIRST + i] =
+            f->items[0][FWCFG_FILE_FIRST + i - 1];
     }
     dir_set(f, at, len, name);
     f->items[0][FWCFG_FILE_FIRST + at].data = data;
@@ -201,7 +200,7 @@ void fwcfg_init(struct fwcfg *f, bool nographic)
 {
     static const uint8_t uuid[16];
     /* QEMU stores the low 4 bytes of a host-endian uint64_t -1 */
-    static const uint8_t no_reboot_timeout[4] = { 0xff, 0xff, 0xff, 0xff };
+    static const uint8_t no_reboot_timeout[4] = {0xff, 0xff, 0xff, 0xff};
 
     memset(f, 0, sizeof(*f));
     f->st.dma_enabled = true;
@@ -251,7 +250,7 @@ static uint32_t fwcfg_data_read(struct fwcfg *f, unsigned size)
     do {
         v = (v << 8) | it->data[f->st.cur_offset++];
     } while (--size && f->st.cur_offset < it->len);
-    return v << (8 * size);     /* zero padding past the end */
+    return v << (8 * size); /* zero padding past the end */
 }
 
 /*
@@ -275,8 +274,7 @@ uint32_t fwcfg_io_read(struct fwcfg *f, unsigned off, unsigned size)
     return v;
 }
 
-void fwcfg_io_write(struct fwcfg *f, unsigned off, unsigned size,
-                    uint32_t val)
+void fwcfg_io_write(struct fwcfg *f, unsigned off, unsigned size, uint32_t val)
 {
     /* byte writes to the data register are ignored since QEMU 2.4 */
     if (off == 0 && size >= 2) {
@@ -293,10 +291,11 @@ uint32_t fwcfg_dma_io_read(struct fwcfg *f, unsigned off, unsigned size)
 
     (void)f;
     for (i = 0; i < size && i < 4; i++) {
-        uint32_t b = off + i < 8
-                         ? (uint32_t)(FWCFG_DMA_SIGNATURE >>
-                                      (8 * (7 - (off + i)))) & 0xff
-                         : 0xff;
+        uint32_t b =
+            off + i < 8
+                ? (uint32_t)(FWCFG_DMA_SIGNATURE >> (8 * (7 - (off + i)))) &
+                      0xff
+                : 0xff;
         v |= b << (8 * i);
     }
     return v;
@@ -304,14 +303,13 @@ uint32_t fwcfg_dma_io_read(struct fwcfg *f, unsigned off, unsigned size)
 
 static uint32_t bswap32(uint32_t v)
 {
-    return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) |
-           (v << 24);
+    return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
 }
 
 void fwcfg_dma_io_write(struct fwcfg *f, unsigned off, unsigned size,
                         uint32_t val)
 {
-    uint32_t v = bswap32(val);   /* a big-endian register */
+    uint32_t v = bswap32(val); /* a big-endian register */
 
     if (size != 4) {
         return;
@@ -388,9 +386,9 @@ void fwcfg_dma_transfer(struct fwcfg *f, uint64_t gpa)
             if (n > it->len - f->st.cur_offset) {
                 n = it->len - f->st.cur_offset;
             }
-            if ((rd && f->mem->write(f->mem_opaque, addr,
-                                     it->data + f->st.cur_offset,
-                                     (size_t)n) < 0) ||
+            if ((rd &&
+                 f->mem->write(f->mem_opaque, addr, it->data + f->st.cur_offset,
+                               (size_t)n) < 0) ||
                 wr) {
                 ctl |= FWCFG_DMA_ERROR;
             }

@@ -18,14 +18,18 @@
  * Saved as QEMU's "fw_cfg" v2 (cur_entry, cur_offset) with the
  * "fw_cfg/dma" subsection (dma_addr); pc-i440fx-3.1 and so xenfv have
  * acpi-mr-restore off, so "fw_cfg/acpi_mr" is never written (a stream
- * carrying it loads, its sizes unused).  Version-1 streams (QEMU
- * before 2.4, a 16-bit offset) are refused.
+ * carrying it loads, its sizes unused).  Version-1 streams (old
+ * QEMU, a 16-bit offset) are refused.
  *
  * Trust: the guest chooses keys, offsets, descriptor addresses,
  * lengths and control bits; every one is bounded (keys against the
  * table, offsets against item lengths, guest memory through the
  * machine's bounded memory ops, which refuse frames outside the
  * guest).  A state file's cur_entry is validated before it is used.
+ * One transfer touches at most the guest's own memory once (a copy is
+ * bounded by the item, a zero fill stops at the first frame outside
+ * the guest, with the error bit), the same work QEMU does; the time a
+ * guest spends on its own transfers is its own vCPU's.
  */
 #ifndef XENDM_HW_FWCFG_H
 #define XENDM_HW_FWCFG_H
@@ -36,50 +40,50 @@
 
 #include "vmstate.h"
 
-#define FWCFG_IOPORT 0x510
-#define FWCFG_IOPORT_LEN 2
-#define FWCFG_DMA_IOPORT 0x514
+#define FWCFG_IOPORT         0x510
+#define FWCFG_IOPORT_LEN     2
+#define FWCFG_DMA_IOPORT     0x514
 #define FWCFG_DMA_IOPORT_LEN 8
 
 /* fixed keys (QEMU's include/standard-headers/linux/qemu_fw_cfg.h) */
-#define FWCFG_SIGNATURE 0x00
-#define FWCFG_ID 0x01
-#define FWCFG_UUID 0x02
-#define FWCFG_NOGRAPHIC 0x04
-#define FWCFG_NB_CPUS 0x05
-#define FWCFG_KERNEL_ADDR 0x07
-#define FWCFG_KERNEL_SIZE 0x08
-#define FWCFG_INITRD_ADDR 0x0a
-#define FWCFG_INITRD_SIZE 0x0b
-#define FWCFG_BOOT_MENU 0x0e
-#define FWCFG_KERNEL_DATA 0x11
-#define FWCFG_INITRD_DATA 0x12
-#define FWCFG_CMDLINE_ADDR 0x13
-#define FWCFG_CMDLINE_SIZE 0x14
-#define FWCFG_CMDLINE_DATA 0x15
-#define FWCFG_SETUP_ADDR 0x16
-#define FWCFG_SETUP_SIZE 0x17
-#define FWCFG_SETUP_DATA 0x18
-#define FWCFG_FILE_DIR 0x19
-#define FWCFG_FILE_FIRST 0x20
-#define FWCFG_FILE_SLOTS 0x20         /* QEMU's default x-file-slots */
-#define FWCFG_MAX_ENTRY (FWCFG_FILE_FIRST + FWCFG_FILE_SLOTS)
+#define FWCFG_SIGNATURE     0x00
+#define FWCFG_ID            0x01
+#define FWCFG_UUID          0x02
+#define FWCFG_NOGRAPHIC     0x04
+#define FWCFG_NB_CPUS       0x05
+#define FWCFG_KERNEL_ADDR   0x07
+#define FWCFG_KERNEL_SIZE   0x08
+#define FWCFG_INITRD_ADDR   0x0a
+#define FWCFG_INITRD_SIZE   0x0b
+#define FWCFG_BOOT_MENU     0x0e
+#define FWCFG_KERNEL_DATA   0x11
+#define FWCFG_INITRD_DATA   0x12
+#define FWCFG_CMDLINE_ADDR  0x13
+#define FWCFG_CMDLINE_SIZE  0x14
+#define FWCFG_CMDLINE_DATA  0x15
+#define FWCFG_SETUP_ADDR    0x16
+#define FWCFG_SETUP_SIZE    0x17
+#define FWCFG_SETUP_DATA    0x18
+#define FWCFG_FILE_DIR      0x19
+#define FWCFG_FILE_FIRST    0x20
+#define FWCFG_FILE_SLOTS    0x20 /* QEMU's default x-file-slots */
+#define FWCFG_MAX_ENTRY     (FWCFG_FILE_FIRST + FWCFG_FILE_SLOTS)
 #define FWCFG_WRITE_CHANNEL 0x4000
-#define FWCFG_ARCH_LOCAL 0x8000
-#define FWCFG_ENTRY_MASK 0x3fff
-#define FWCFG_INVALID 0xffff
+#define FWCFG_ARCH_LOCAL    0x8000
+#define FWCFG_ENTRY_MASK    0x3fff
+#define FWCFG_INVALID       0xffff
 #define FWCFG_MAX_FILE_PATH 56
 
 /* ID bits */
-#define FWCFG_VERSION 0x01
+#define FWCFG_VERSION     0x01
 #define FWCFG_VERSION_DMA 0x02
 
 /* DMA control bits (big-endian in the descriptor) */
-#define FWCFG_DMA_ERROR 0x01
-#define FWCFG_DMA_READ 0x02
-#define FWCFG_DMA_SKIP 0x04
+#define FWCFG_DMA_ERROR  0x01
+#define FWCFG_DMA_READ   0x02
+#define FWCFG_DMA_SKIP   0x04
 #define FWCFG_DMA_SELECT 0x08
-#define FWCFG_DMA_WRITE 0x10
+#define FWCFG_DMA_WRITE  0x10
 
 /* "QEMU CFG", what reads of the DMA ports return */
 #define FWCFG_DMA_SIGNATURE 0x51454d5520434647ULL
@@ -95,23 +99,23 @@ struct fwcfg_state {
     uint16_t cur_entry;
     uint32_t cur_offset;
     uint64_t dma_addr;
-    uint64_t table_mr_size, linker_mr_size, rsdp_mr_size;  /* acpi_mr */
-    bool dma_enabled;           /* not on the wire */
+    uint64_t table_mr_size, linker_mr_size, rsdp_mr_size; /* acpi_mr */
+    bool dma_enabled;                                     /* not on the wire */
 };
 
 struct fwcfg_item {
-    const uint8_t *data;        /* NULL: nothing stored (reads give 0) */
+    const uint8_t *data; /* NULL: nothing stored (reads give 0) */
     uint32_t len;
 };
 
 struct fwcfg {
     struct fwcfg_state st;
-    struct fwcfg_item items[2][FWCFG_MAX_ENTRY];  /* [arch][key] */
+    struct fwcfg_item items[2][FWCFG_MAX_ENTRY]; /* [arch][key] */
     /* the file directory: be32 count, then FWCFG_FILE_SLOTS entries of
      * be32 size, be16 select, be16 reserved, char name[56] */
     uint8_t dir[4 + FWCFG_FILE_SLOTS * 64];
     unsigned nfiles;
-    uint8_t small[FWCFG_FILE_FIRST][4];   /* the 16/32-bit items */
+    uint8_t small[FWCFG_FILE_FIRST][4]; /* the 16/32-bit items */
     /* storage the device owns (freed by fwcfg_free) */
     void *owned[2 * FWCFG_MAX_ENTRY];
     unsigned nowned;
@@ -157,8 +161,7 @@ int fwcfg_file_key(const struct fwcfg *f, const char *name);
 
 /* Port I/O at 0x510-0x511 and 0x514-0x51b; `off` is relative to each. */
 uint32_t fwcfg_io_read(struct fwcfg *f, unsigned off, unsigned size);
-void fwcfg_io_write(struct fwcfg *f, unsigned off, unsigned size,
-                    uint32_t val);
+void fwcfg_io_write(struct fwcfg *f, unsigned off, unsigned size, uint32_t val);
 uint32_t fwcfg_dma_io_read(struct fwcfg *f, unsigned off, unsigned size);
 void fwcfg_dma_io_write(struct fwcfg *f, unsigned off, unsigned size,
                         uint32_t val);

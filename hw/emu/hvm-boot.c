@@ -23,7 +23,7 @@
 #include "hw/emu/linuxboot.h"
 #include "xendm.h"
 
-#define XEN_BELOW_4G_RAM_END 0xf0000000ull   /* qemu-xen's default */
+#define XEN_BELOW_4G_RAM_END 0xf0000000ull /* qemu-xen's default */
 
 static const char why_vga[] =
     "emulated graphics are not provided by xendm; set vga=\"none\" in the "
@@ -41,17 +41,18 @@ static const struct {
     const char *driver;
     const char *why;
 } device_refusals[] = {
-    { "cirrus-vga", why_vga }, { "VGA", why_vga }, { "qxl-vga", why_vga },
-    { "qxl", why_vga }, { "virtio-vga", why_vga },
-    { "ide-cd", why_disk }, { "ide-hd", why_disk }, { "scsi-hd", why_disk },
-    { "scsi-cd", why_disk }, { "lsi53c895a", why_disk },
-    { "ahci", why_disk }, { "nvme", why_disk },
-    { "rtl8139", why_nic }, { "e1000", why_nic }, { "e1000e", why_nic },
-    { "ne2k_pci", why_nic }, { "pcnet", why_nic },
-    { "virtio-net-pci", why_nic },
-    { "usb-tablet", why_usb }, { "usb-mouse", why_usb },
-    { "usb-ehci", why_usb }, { "nec-usb-xhci", why_usb },
-    { "piix3-usb-uhci", why_usb },
+    {"cirrus-vga", why_vga},     {"VGA", why_vga},
+    {"qxl-vga", why_vga},        {"qxl", why_vga},
+    {"virtio-vga", why_vga},     {"ide-cd", why_disk},
+    {"ide-hd", why_disk},        {"scsi-hd", why_disk},
+    {"scsi-cd", why_disk},       {"lsi53c895a", why_disk},
+    {"ahci", why_disk},          {"nvme", why_disk},
+    {"rtl8139", why_nic},        {"e1000", why_nic},
+    {"e1000e", why_nic},         {"ne2k_pci", why_nic},
+    {"pcnet", why_nic},          {"virtio-net-pci", why_nic},
+    {"usb-tablet", why_usb},     {"usb-mouse", why_usb},
+    {"usb-ehci", why_usb},       {"nec-usb-xhci", why_usb},
+    {"piix3-usb-uhci", why_usb},
 };
 
 static const char *device_refusal(const struct optlist *l)
@@ -59,8 +60,9 @@ static const char *device_refusal(const struct optlist *l)
     const char *driver = optlist_get(l, "driver");
     size_t i;
 
-    for (i = 0; driver && i < sizeof(device_refusals) /
-                                  sizeof(device_refusals[0]); i++) {
+    for (i = 0;
+         driver && i < sizeof(device_refusals) / sizeof(device_refusals[0]);
+         i++) {
         if (strcmp(device_refusals[i].driver, driver) == 0) {
             return device_refusals[i].why;
         }

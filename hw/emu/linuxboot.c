@@ -20,11 +20,11 @@
 
 #include "linuxboot.h"
 
-#define HDR_LEN 8192
-#define MAX_KERNEL (256u << 20)
-#define MAX_ROM (1u << 20)
+#define HDR_LEN                    8192
+#define MAX_KERNEL                 (256u << 20)
+#define MAX_ROM                    (1u << 20)
 #define XLF_CAN_BE_LOADED_ABOVE_4G 0x2
-#define LOADED_HIGH 0x1
+#define LOADED_HIGH                0x1
 
 /* QEMU's default firmware directories (Debian, /usr/local, Xen's). */
 static const char *const rom_default_dirs[] = {
@@ -115,8 +115,8 @@ static int lb_pread(struct lb_ctx *x, int fd, const char *path, void *buf,
     size_t done = 0;
 
     while (done < len) {
-        ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
-                          (off_t)(off + done));
+        ssize_t n =
+            pread(fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -137,12 +137,15 @@ static int lb_header(struct lb_ctx *x, uint64_t ksize)
     uint64_t limit;
 
     if (ksize < 0x250 || le32(x->hdr + 0x202) != 0x53726448) {
-        return lb_fail(x, -EINVAL, "-kernel %s: not a Linux bzImage (no "
-                       "'HdrS' boot header)", x->c->kernel);
+        return lb_fail(x, -EINVAL,
+                       "-kernel %s: not a Linux bzImage (no "
+                       "'HdrS' boot header)",
+                       x->c->kernel);
     }
     x->protocol = le16(x->hdr + 0x206);
     if (x->protocol < 0x200 || !(x->hdr[0x211] & LOADED_HIGH)) {
-        return lb_fail(x, -EINVAL, "-kernel %s: a zImage or boot protocol "
+        return lb_fail(x, -EINVAL,
+                       "-kernel %s: a zImage or boot protocol "
                        "before 2.00; only bzImage kernels are supported",
                        x->c->kernel);
     }
@@ -185,7 +188,8 @@ static int lb_vga(struct lb_ctx *x, const char *cmdline)
         mode = strtoul(v, &end, 0);
         if (errno != 0 || end == v || *v == '-' || mode > UINT32_MAX ||
             (*end != '\0' && *end != ' ')) {
-            return lb_fail(x, -EINVAL, "-append: invalid 'vga=' kernel "
+            return lb_fail(x, -EINVAL,
+                           "-append: invalid 'vga=' kernel "
                            "parameter");
         }
     }
@@ -227,9 +231,9 @@ static int lb_cmdline(struct lb_ctx *x)
     if (rc < 0) {
         return rc;
     }
-    x->hdr[0x210] = 0xb0;                   /* loader type: QEMU */
+    x->hdr[0x210] = 0xb0; /* loader type: QEMU */
     if (x->protocol >= 0x201) {
-        x->hdr[0x211] |= 0x80;              /* CAN_USE_HEAP */
+        x->hdr[0x211] |= 0x80; /* CAN_USE_HEAP */
         put_le16(x->hdr + 0x224, x->cmdline_addr - x->real_addr - 0x200);
     }
     return 0;
@@ -290,7 +294,8 @@ static int lb_initrd(struct lb_ctx *x)
     }
     if (len >= x->initrd_max) {
         free(data);
-        snprintf(x->err, x->errlen, "-initrd %s: too large (%u bytes; at "
+        snprintf(x->err, x->errlen,
+                 "-initrd %s: too large (%u bytes; at "
                  "most %u fit below the kernel's and the guest's limit)",
                  x->c->initrd, len, x->initrd_max);
         return -EFBIG;
@@ -316,8 +321,10 @@ static int lb_kernel(struct lb_ctx *x, int fd, uint64_t ksize)
 
     setup_size = (setup_size + 1) * 512;
     if (setup_size > ksize) {
-        return lb_fail(x, -EINVAL, "-kernel %s: invalid kernel header "
-                       "(setup larger than the file)", x->c->kernel);
+        return lb_fail(x, -EINVAL,
+                       "-kernel %s: invalid kernel header "
+                       "(setup larger than the file)",
+                       x->c->kernel);
     }
     kernel_size = (uint32_t)(ksize - setup_size);
     setup = malloc(setup_size);
@@ -328,8 +335,8 @@ static int lb_kernel(struct lb_ctx *x, int fd, uint64_t ksize)
         return lb_fail(x, -ENOMEM, "-kernel %s: out of memory", x->c->kernel);
     }
     rc = lb_pread(x, fd, x->c->kernel, setup, setup_size, 0);
-    rc = rc ? rc : lb_pread(x, fd, x->c->kernel, kernel, kernel_size,
-                            setup_size);
+    rc = rc ? rc
+            : lb_pread(x, fd, x->c->kernel, kernel, kernel_size, setup_size);
     if (rc < 0) {
         free(setup);
         free(kernel);
@@ -369,7 +376,7 @@ static int lb_rom_in(struct lb_ctx *x, const char *dir, uint8_t **data,
 
 static int lb_rom(struct lb_ctx *x)
 {
-    const char *const *lists[2] = { x->c->rom_dirs, rom_default_dirs };
+    const char *const *lists[2] = {x->c->rom_dirs, rom_default_dirs};
     uint8_t *data = NULL;
     uint32_t len = 0;
     int rc = -ENOENT;
@@ -384,9 +391,11 @@ static int lb_rom(struct lb_ctx *x)
         }
     }
     if (rc == -ENOENT) {
-        return lb_fail(x, rc, "-kernel: option ROM %s not found in the -L "
+        return lb_fail(x, rc,
+                       "-kernel: option ROM %s not found in the -L "
                        "directories nor QEMU's data directories (install "
-                       "qemu-system-data or pass -L DIR)", LINUXBOOT_ROM);
+                       "qemu-system-data or pass -L DIR)",
+                       LINUXBOOT_ROM);
     }
     if (rc < 0) {
         return rc;
@@ -394,14 +403,13 @@ static int lb_rom(struct lb_ctx *x)
     rc = fwcfg_add_file(x->f, "genroms/" LINUXBOOT_ROM, data, len, true);
     if (rc < 0) {
         free(data);
-        return lb_fail(x, rc, "fw_cfg: cannot add genroms/%s",
-                       LINUXBOOT_ROM);
+        return lb_fail(x, rc, "fw_cfg: cannot add genroms/%s", LINUXBOOT_ROM);
     }
     return 0;
 }
 
-int linuxboot_load(struct fwcfg *f, const struct linuxboot_config *c,
-                   char *err, size_t errlen)
+int linuxboot_load(struct fwcfg *f, const struct linuxboot_config *c, char *err,
+                   size_t errlen)
 {
     struct lb_ctx *x;
     uint64_t ksize;

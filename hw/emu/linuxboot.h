@@ -30,17 +30,17 @@
 
 #include "fwcfg.h"
 
-#define LINUXBOOT_ROM "linuxboot_dma.bin"
+#define LINUXBOOT_ROM      "linuxboot_dma.bin"
 #define LINUXBOOT_MAX_DIRS 8
 /* pc-i440fx-2.1 and newer (so xenfv): 128 KiB of ACPI tables + 32 KiB */
 #define LINUXBOOT_ACPI_DATA_SIZE (0x20000 + 0x8000)
 
 struct linuxboot_config {
     const char *kernel;
-    const char *initrd;          /* NULL: none */
-    const char *cmdline;         /* NULL: empty */
-    uint64_t below_4g;           /* guest RAM below 4 GiB, bytes */
-    uint16_t nb_cpus;            /* FW_CFG_NB_CPUS */
+    const char *initrd;  /* NULL: none */
+    const char *cmdline; /* NULL: empty */
+    uint64_t below_4g;   /* guest RAM below 4 GiB, bytes */
+    uint16_t nb_cpus;    /* FW_CFG_NB_CPUS */
     /* -L directories, searched before the defaults; NULL-terminated */
     const char *const *rom_dirs;
 };
@@ -51,7 +51,7 @@ struct linuxboot_config {
  * FW_CFG_NB_CPUS.  0, or -errno with a one-line reason in `err` (the
  * caller then frees `f` with fwcfg_free).
  */
-int linuxboot_load(struct fwcfg *f, const struct linuxboot_config *c,
-                   char *err, size_t errlen);
+int linuxboot_load(struct fwcfg *f, const struct linuxboot_config *c, char *err,
+                   size_t errlen);
 
 #endif

@@ -49,7 +49,7 @@ static int gm_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
     return 0;
 }
 
-static const struct fwcfg_mem_ops gm_ops = { gm_read, gm_write };
+static const struct fwcfg_mem_ops gm_ops = {gm_read, gm_write};
 
 static void put_be(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -86,8 +86,8 @@ static void read_bytes(struct fwcfg *f, uint8_t *buf, size_t n)
 }
 
 /* Writes a descriptor at gpa and runs it through the two port writes. */
-static uint32_t dma(struct fwcfg *f, uint64_t gpa, uint64_t addr,
-                    uint32_t len, uint32_t control)
+static uint32_t dma(struct fwcfg *f, uint64_t gpa, uint64_t addr, uint32_t len,
+                    uint32_t control)
 {
     uint32_t hi = (uint32_t)(gpa >> 32), lo = (uint32_t)gpa;
 
@@ -99,8 +99,7 @@ static uint32_t dma(struct fwcfg *f, uint64_t gpa, uint64_t addr,
     /* the guest writes big-endian values with outl (little-endian) */
     fwcfg_dma_io_write(f, 0, 4, __builtin_bswap32(hi));
     fwcfg_dma_io_write(f, 4, 4, __builtin_bswap32(lo));
-    return gpa + 16 <= GMEM ? (uint32_t)get_be(gmem + gpa + 12, 4)
-                            : UINT32_MAX;
+    return gpa + 16 <= GMEM ? (uint32_t)get_be(gmem + gpa + 12, 4) : UINT32_MAX;
 }
 
 static void test_ports(void)
@@ -116,12 +115,14 @@ static void test_ports(void)
     select_key(f, FWCFG_ID);
     read_bytes(f, buf, 4);
     is_int(buf[0], 3, "ID: traditional interface and DMA");
-    is_int(fwcfg_io_read(f, 0, 1), 0, "byte read at 0x510 reads data too "
+    is_int(fwcfg_io_read(f, 0, 1), 0,
+           "byte read at 0x510 reads data too "
            "(past the end: 0)");
     is_int(f->st.cur_offset, 4, "offset stops at the item's end");
     select_key(f, FWCFG_SIGNATURE);
     is_int(fwcfg_io_read(f, 0, 2), 0, "16-bit reads are invalid: 0");
-    is_int(fwcfg_io_read(f, 0, 4), 0xffff0000u, "bytes past 0x511 are "
+    is_int(fwcfg_io_read(f, 0, 4), 0xffff0000u,
+           "bytes past 0x511 are "
            "unassigned");
     is_int(f->st.cur_offset, 0, "invalid reads do not advance");
     fwcfg_io_write(f, 1, 1, 0x19);
@@ -135,7 +136,7 @@ static void test_ports(void)
     is_int(f->st.cur_entry, 0x8003, "arch-local key in range is kept");
     is_int(fwcfg_io_read(f, 1, 1), 0, "empty arch-local item reads 0");
     for (i = 0, v = 0; i < 8; i++) {
-        v |= (uint32_t)(fwcfg_dma_io_read(f, i, 1) == (uint8_t)"QEMU CFG"[i])
+        v |= (uint32_t)(fwcfg_dma_io_read(f, i, 1) == (uint8_t) "QEMU CFG"[i])
              << i;
     }
     is_int(v, 0xff, "DMA ports read \"QEMU CFG\" byte by byte");
@@ -147,7 +148,7 @@ static void test_ports(void)
 static void test_files(void)
 {
     struct fwcfg *f = calloc(1, sizeof(*f));
-    static const uint8_t a[3] = { 1, 2, 3 }, z[5] = { 9, 9, 9, 9, 9 };
+    static const uint8_t a[3] = {1, 2, 3}, z[5] = {9, 9, 9, 9, 9};
     uint8_t dir[4 + 64 * 4];
     int rc, n;
     char name[64];
@@ -156,7 +157,8 @@ static void test_files(void)
     select_key(f, FWCFG_NOGRAPHIC);
     is_int(fwcfg_io_read(f, 1, 1), 1, "NOGRAPHIC set from the config");
     ok(fwcfg_add_file(f, "zzz", z, sizeof(z), false) == 0 &&
-       fwcfg_add_file(f, "aaa", a, sizeof(a), false) == 0, "two files added");
+           fwcfg_add_file(f, "aaa", a, sizeof(a), false) == 0,
+       "two files added");
     is_int(fwcfg_file_key(f, "aaa"), 0x20, "aaa sorts first");
     is_int(fwcfg_file_key(f, "etc/boot-fail-wait"), 0x21, "moved up");
     is_int(fwcfg_file_key(f, "zzz"), 0x22, "zzz last");
@@ -164,9 +166,11 @@ static void test_files(void)
     read_bytes(f, dir, sizeof(dir));
     is_int(get_be(dir, 4), 3, "directory count (big-endian)");
     ok(get_be(dir + 4, 4) == 3 && get_be(dir + 8, 2) == 0x20 &&
-       strcmp((char *)dir + 12, "aaa") == 0, "entry 0: size, select, name");
+           strcmp((char *)dir + 12, "aaa") == 0,
+       "entry 0: size, select, name");
     ok(get_be(dir + 68, 4) == 4 && get_be(dir + 72, 2) == 0x21 &&
-       strcmp((char *)dir + 76, "etc/boot-fail-wait") == 0, "entry 1");
+           strcmp((char *)dir + 76, "etc/boot-fail-wait") == 0,
+       "entry 1");
     select_key(f, 0x22);
     is_int(fwcfg_io_read(f, 1, 1), 9, "a file's key reads its data");
     is_int(fwcfg_add_file(f, "aaa", a, 1, false), -EEXIST, "duplicate name");
@@ -201,7 +205,8 @@ static void test_dma(void)
     ctl = dma(f, 0x100, 0x1000, 4,
               FWCFG_KERNEL_DATA << 16 | FWCFG_DMA_SELECT | FWCFG_DMA_READ);
     ok(ctl == 0 && memcmp(gmem + 0x1000, "0123", 4) == 0 &&
-       gmem[0x1004] == 0xaa, "select + read 4 bytes; control cleared");
+           gmem[0x1004] == 0xaa,
+       "select + read 4 bytes; control cleared");
     is_int(f->st.dma_addr, 0, "the address register is reset");
     ctl = dma(f, 0x100, 0x1000, 2, FWCFG_DMA_SKIP);
     is_int(f->st.cur_offset, 6, "skip moves the offset");
@@ -218,14 +223,14 @@ static void test_dma(void)
     ctl = dma(f, 0x100, GMEM - 2, 4,
               FWCFG_KERNEL_DATA << 16 | FWCFG_DMA_SELECT | FWCFG_DMA_READ);
     ok(ctl == FWCFG_DMA_ERROR, "buffer outside guest memory: error bit");
-    ctl = dma(f, 0x100, 0x1000, UINT32_MAX, FWCFG_DMA_SELECT |
-              0x3fffu << 16 | FWCFG_DMA_READ);
+    ctl = dma(f, 0x100, 0x1000, UINT32_MAX,
+              FWCFG_DMA_SELECT | 0x3fffu << 16 | FWCFG_DMA_READ);
     ok(ctl == FWCFG_DMA_ERROR, "4 GiB zero fill stops at guest memory's "
-       "end with the error bit");
+                               "end with the error bit");
     mem_faults = 0;
     dma(f, 0xfffffffff0ull, 0, 4, FWCFG_DMA_READ);
     ok(mem_faults == 2, "descriptor outside memory: read and control "
-       "write both refused, nothing else");
+                        "write both refused, nothing else");
     fwcfg_dma_transfer(f, GMEM - 8);
     ok(1, "descriptor straddling the end is refused");
     fwcfg_dma_io_write(f, 0, 2, 0x1234);
@@ -233,7 +238,7 @@ static void test_dma(void)
     is_int(f->st.dma_addr, 0, "DMA writes of other sizes/offsets ignored");
     fwcfg_dma_io_write(f, 0, 4, __builtin_bswap32(0x12));
     ok(f->st.dma_addr == 0x1200000000ull, "high half alone is kept "
-       "(no transfer)");
+                                          "(no transfer)");
     fwcfg_free(f);
     free(f);
 }
@@ -245,20 +250,19 @@ static void test_state(void)
     struct wbuf out;
     struct cursor in;
     static const uint8_t want[] = {
-        0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
-        0x05, 0x0a, 'f', 'w', '_', 'c', 'f', 'g', '/', 'd', 'm', 'a',
-        0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x05, 0x0a, 'f',  'w',
+        '_',  'c',  'f',  'g',  '/',  'd',  'm',  'a',  0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x00,
     };
-    static const uint8_t v1[] = { 0x00, 0x08, 0x00, 0x03 };
+    static const uint8_t v1[] = {0x00, 0x08, 0x00, 0x03};
     static const uint8_t acpi[] = {
-        0x00, 0x19, 0x00, 0x00, 0x00, 0x00,
-        0x05, 0x0e, 'f', 'w', '_', 'c', 'f', 'g', '/', 'a', 'c', 'p', 'i',
-        '_', 'm', 'r', 0x00, 0x00, 0x00, 0x01,
-        0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0,
-        0, 0, 0, 0, 0, 0, 0x10, 0,
+        0x00, 0x19, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0e, 'f',  'w',
+        '_',  'c',  'f',  'g',  '/',  'a',  'c',  'p',  'i',  '_',
+        'm',  'r',  0x00, 0x00, 0x00, 0x01, 0,    0,    0,    0,
+        0,    2,    0,    0,    0,    0,    0,    0,    0,    0,
+        0x10, 0,    0,    0,    0,    0,    0,    0,    0x10, 0,
     };
-    static const uint8_t bad[] = { 0x00, 0x41, 0x00, 0x00, 0x00, 0x00 };
+    static const uint8_t bad[] = {0x00, 0x41, 0x00, 0x00, 0x00, 0x00};
     char err[256];
     uint8_t b[2];
 
@@ -267,23 +271,25 @@ static void test_state(void)
     read_bytes(f, b, 2);
     fwcfg_dma_io_write(f, 0, 4, __builtin_bswap32(0x12));
     wbuf_init(&out, 0);
-    ok(vmstate_save(&out, &fwcfg_vmsd, &f->st) == 0 &&
-       out.len == sizeof(want), "saved %zu bytes", out.len);
-    is_mem(out.data, want, sizeof(want), "QEMU's layout: entry, offset, "
+    ok(vmstate_save(&out, &fwcfg_vmsd, &f->st) == 0 && out.len == sizeof(want),
+       "saved %zu bytes", out.len);
+    is_mem(out.data, want, sizeof(want),
+           "QEMU's layout: entry, offset, "
            "fw_cfg/dma subsection");
     st = f->st;
     memset(&st, 0x55, offsetof(struct fwcfg_state, dma_enabled));
     cursor_init(&in, out.data, out.len);
     ok(vmstate_load(&in, &fwcfg_vmsd, &st, 2, err, sizeof(err)) == 0 &&
-       st.cur_entry == 1 && st.cur_offset == 2 &&
-       st.dma_addr == 0x1200000000ull, "round trip");
+           st.cur_entry == 1 && st.cur_offset == 2 &&
+           st.dma_addr == 0x1200000000ull,
+       "round trip");
     wbuf_free(&out);
     cursor_init(&in, v1, sizeof(v1));
     ok(vmstate_load(&in, &fwcfg_vmsd, &st, 1, err, sizeof(err)) < 0,
        "version 1 (QEMU < 2.4) refused: %s", err);
     cursor_init(&in, acpi, sizeof(acpi));
     ok(vmstate_load(&in, &fwcfg_vmsd, &st, 2, err, sizeof(err)) == 0 &&
-       st.cur_entry == 0x19 && st.rsdp_mr_size == 0x1000,
+           st.cur_entry == 0x19 && st.rsdp_mr_size == 0x1000,
        "a newer machine's fw_cfg/acpi_mr subsection is accepted");
     cursor_init(&in, bad, sizeof(bad));
     ok(vmstate_load(&in, &fwcfg_vmsd, &st, 2, err, sizeof(err)) < 0,
@@ -354,13 +360,15 @@ static uint32_t item_u32(struct fwcfg *f, uint16_t key)
 static void test_linuxboot(void)
 {
     char dir[] = "/tmp/test-fwcfg-XXXXXX", kpath[600], ipath[600], err[512];
-    const char *dirs[2] = { dir, NULL };
+    const char *dirs[2] = {dir, NULL};
     struct fwcfg *f = calloc(1, sizeof(*f));
     struct linuxboot_config c = {
-        .below_4g = 184u << 20, .nb_cpus = 2, .rom_dirs = dirs,
+        .below_4g = 184u << 20,
+        .nb_cpus = 2,
+        .rom_dirs = dirs,
         .cmdline = "console=ttyS0 vga=0x317",
     };
-    static const uint8_t rom[512] = { 0x55, 0xaa, 1 };
+    static const uint8_t rom[512] = {0x55, 0xaa, 1};
     static uint8_t initrd[10000];
     const struct fwcfg_item *it;
     uint32_t max, addr;
@@ -391,7 +399,8 @@ static void test_linuxboot(void)
     addr = (max - (uint32_t)sizeof(initrd)) & ~4095u;
     is_int(item_u32(f, FWCFG_INITRD_ADDR), addr, "initrd below RAM - ACPI");
     it = &f->items[0][FWCFG_KERNEL_DATA];
-    is_int(it->data[0], (uint8_t)(2560 * 7 + 3), "kernel data from byte "
+    is_int(it->data[0], (uint8_t)(2560 * 7 + 3),
+           "kernel data from byte "
            "2560 of the file");
     it = &f->items[0][FWCFG_SETUP_DATA];
     ok(it->data[0x210] == 0xb0 && (it->data[0x211] & 0x81) == 0x81,
@@ -401,7 +410,8 @@ static void test_linuxboot(void)
     ok(it->data[0x228] == 0 && it->data[0x22a] == 2, "cmd_line_ptr");
     ok(it->data[0x1fa] == 0x17 && it->data[0x1fb] == 0x03, "vga=0x317");
     ok(it->data[0x218] == (addr & 0xff) && it->data[0x21b] == addr >> 24 &&
-       it->data[0x21c] == (sizeof(initrd) & 0xff), "ramdisk image/size");
+           it->data[0x21c] == (sizeof(initrd) & 0xff),
+       "ramdisk image/size");
     is_int(f->items[0][FWCFG_NB_CPUS].len, 2, "NB_CPUS is 16-bit");
     is_int(f->items[0][FWCFG_NB_CPUS].data[0], 2, "NB_CPUS = 2");
     is_int(fwcfg_file_key(f, "bios-geometry"), 0x20, "bios-geometry");
@@ -409,49 +419,58 @@ static void test_linuxboot(void)
     is_int(fwcfg_file_key(f, "genroms/linuxboot_dma.bin"), 0x23,
            "the option ROM");
     it = &f->items[0][0x21];
-    ok(it->len == 31 && memcmp(it->data, "/rom@genroms/linuxboot_dma.bin",
-                               31) == 0, "bootorder names the ROM");
+    ok(it->len == 31 &&
+           memcmp(it->data, "/rom@genroms/linuxboot_dma.bin", 31) == 0,
+       "bootorder names the ROM");
     ok(f->items[0][0x23].len == sizeof(rom) &&
-       f->items[0][0x23].data[0] == 0x55, "ROM read from -L");
+           f->items[0][0x23].data[0] == 0x55,
+       "ROM read from -L");
     fwcfg_free(f);
 
     /* refusals, each one line */
     fwcfg_init(f, false);
     c.kernel = "/etc/hostname-does-not-exist";
-    ok(linuxboot_load(f, &c, err, sizeof(err)) < 0 && strchr(err, '\n') ==
-       NULL, "missing kernel: %s", err);
+    ok(linuxboot_load(f, &c, err, sizeof(err)) < 0 && strchr(err, '\n') == NULL,
+       "missing kernel: %s", err);
     fwcfg_free(f);
     fwcfg_init(f, false);
     c.kernel = ipath;
     ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL &&
-       strstr(err, "bzImage"), "no HdrS: %s", err);
+           strstr(err, "bzImage"),
+       "no HdrS: %s", err);
     fwcfg_free(f);
     fwcfg_init(f, false);
     c.kernel = make_bz(dir, "zimage", 0x20f, 0, 5000);
-    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL, "zImage "
-       "(not loaded high): %s", err);
+    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL,
+       "zImage "
+       "(not loaded high): %s",
+       err);
     fwcfg_free(f);
     fwcfg_init(f, false);
     c.kernel = make_bz(dir, "tiny", 0x20f, 1, 0);
-    ok(linuxboot_load(f, &c, err, sizeof(err)) == 0, "setup only: an empty "
+    ok(linuxboot_load(f, &c, err, sizeof(err)) == 0,
+       "setup only: an empty "
        "kernel part is accepted as QEMU does");
     fwcfg_free(f);
     fwcfg_init(f, false);
     c.kernel = make_bz_max(dir, "lowmax", 0x20f, 1, 5000, 0x1fff);
-    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EFBIG, "initrd above "
-       "the kernel's initrd_addr_max: %s", err);
+    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EFBIG,
+       "initrd above "
+       "the kernel's initrd_addr_max: %s",
+       err);
     fwcfg_free(f);
     fwcfg_init(f, false);
     c.kernel = kpath;
     c.below_4g = 1u << 20;
-    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL, "1 MiB of RAM: "
-       "%s", err);
+    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL,
+       "1 MiB of RAM: "
+       "%s",
+       err);
     fwcfg_free(f);
     fwcfg_init(f, false);
     c.below_4g = 184u << 20;
     c.cmdline = "vga=bogus";
-    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL, "bad vga=: %s",
-       err);
+    ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL, "bad vga=: %s", err);
     fwcfg_free(f);
     fwcfg_init(f, false);
     c.cmdline = NULL;
@@ -511,8 +530,8 @@ static void test_machine(void)
     is_int(v, 'Q', "fw_cfg on the port map");
     put_be(gmem + 0x200, 0x3000, 8);
     put_be(gmem + 0x208, 4, 4);
-    put_be(gmem + 0x20c, FWCFG_SIGNATURE << 16 | FWCFG_DMA_SELECT |
-           FWCFG_DMA_READ, 4);
+    put_be(gmem + 0x20c,
+           FWCFG_SIGNATURE << 16 | FWCFG_DMA_SELECT | FWCFG_DMA_READ, 4);
     v = 0;
     machine_pio(&m, 0x514, 4, true, &v);
     v = __builtin_bswap32(0x200);
