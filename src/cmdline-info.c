@@ -102,7 +102,7 @@ void cmdline_usage(void)
         "                          emulated VGA, disks and NICs refused)\n"
         "  -kernel BZIMAGE [-initrd FILE] [-append CMDLINE]   xenfv direct\n"
         "                          kernel boot through fw_cfg\n"
-        "  -L DIR                  firmware directory (linuxboot_dma.bin)\n"
+        "  -L DIR                  firmware directory (linuxboot.bin)\n"
         "  -S                      start paused (prelaunch)\n"
         "  -incoming fd:N          load device state from fd N first\n"
         "  -no-shutdown            stay in 'shutdown' on guest poweroff\n"

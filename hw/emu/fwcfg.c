@@ -196,19 +196,19 @@ int fwcfg_add_file(struct fwcfg *f, const char *name, const void *data,
     return 0;
 }
 
-void fwcfg_init(struct fwcfg *f, bool nographic)
+void fwcfg_init(struct fwcfg *f, bool nographic, bool dma)
 {
     static const uint8_t uuid[16];
     /* QEMU stores the low 4 bytes of a host-endian uint64_t -1 */
     static const uint8_t no_reboot_timeout[4] = {0xff, 0xff, 0xff, 0xff};
 
     memset(f, 0, sizeof(*f));
-    f->st.dma_enabled = true;
+    f->st.dma_enabled = dma;
     fwcfg_add_bytes(f, FWCFG_SIGNATURE, fwcfg_sig, sizeof(fwcfg_sig), false);
     fwcfg_add_bytes(f, FWCFG_UUID, uuid, sizeof(uuid), false);
     fwcfg_add_i16(f, FWCFG_NOGRAPHIC, nographic ? 1 : 0);
     fwcfg_add_i16(f, FWCFG_BOOT_MENU, 0);
-    fwcfg_add_i32(f, FWCFG_ID, FWCFG_VERSION | FWCFG_VERSION_DMA);
+    fwcfg_add_i32(f, FWCFG_ID, FWCFG_VERSION | (dma ? FWCFG_VERSION_DMA : 0));
     fwcfg_add_bytes(f, FWCFG_FILE_DIR, f->dir, sizeof(f->dir), false);
     fwcfg_add_file(f, "etc/boot-fail-wait", no_reboot_timeout,
                    sizeof(no_reboot_timeout), false);
@@ -311,7 +311,7 @@ void fwcfg_dma_io_write(struct fwcfg *f, unsigned off, unsigned size,
 {
     uint32_t v = bswap32(val); /* a big-endian register */
 
-    if (size != 4) {
+    if (size != 4 || !f->st.dma_enabled) {
         return;
     }
     if (off == 0) {

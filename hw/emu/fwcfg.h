@@ -2,11 +2,13 @@
 /*
  * QEMU's firmware configuration device ("fw_cfg") on I/O ports, as
  * qemu-xen creates it for an HVM guest booted with -kernel: a selector
- * register at 0x510 (16-bit write), a data register at 0x511 (byte
- * reads; a byte read at 0x510 reads data too), and the DMA interface
- * at 0x514-0x51b (reads give the signature "QEMU CFG"; a 32-bit
- * big-endian write of the high half of a descriptor address at 0x514,
- * then of the low half at 0x518, runs the transfer).
+ * register at 0x510 (16-bit write) and a data register at 0x511 (byte
+ * reads; a byte read at 0x510 reads data too).  The device also has
+ * QEMU's optional DMA interface at 0x514-0x51b (reads give the
+ * signature "QEMU CFG"; a 32-bit big-endian write of the high half of
+ * a descriptor address at 0x514, then of the low half at 0x518, runs
+ * the transfer), which plain `pc` QEMU enables and qemu-xen does not
+ * (see fwcfg_init).
  *
  * Items are addressed by 16-bit keys: the fixed keys below, and named
  * files (keys from FWCFG_FILE_FIRST on, listed big-endian in the file
@@ -127,10 +129,14 @@ extern const struct vmstate_desc fwcfg_vmsd;
 
 /*
  * The items QEMU's fw_cfg_init1 adds: signature, UUID (zero: libxl
- * passes no -uuid), NOGRAPHIC, BOOT_MENU (off), ID (DMA on), the file
- * directory and "etc/boot-fail-wait" (-1: no reboot timeout).
+ * passes no -uuid), NOGRAPHIC, BOOT_MENU (off), ID (bit 1 only with
+ * `dma`), the file directory and "etc/boot-fail-wait" (-1: no reboot
+ * timeout).  qemu-xen creates its fw_cfg with fw_cfg_init_io(), i.e.
+ * without the DMA interface: the machine passes dma = false, and then
+ * the DMA ports are not claimed and no "fw_cfg/dma" subsection is
+ * saved.  Plain `pc` QEMU (and the tests) have DMA.
  */
-void fwcfg_init(struct fwcfg *f, bool nographic);
+void fwcfg_init(struct fwcfg *f, bool nographic, bool dma);
 /* Frees what the device owns; the struct can be reused after init. */
 void fwcfg_free(struct fwcfg *f);
 /* Selects the signature again (QEMU's reset; dma_addr is kept). */

@@ -127,7 +127,7 @@ struct fwcfg *hvmboot_fwcfg_new(struct xendm *x, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    fwcfg_init(f, x->opts.nographic);
+    fwcfg_init(f, x->opts.nographic, false); /* as fw_cfg_init_io() */
     if (linuxboot_load(f, &c, err, errlen) < 0) {
         hvmboot_fwcfg_free(f);
         return NULL;

@@ -35,7 +35,9 @@ static const char *const rom_default_dirs[] = {
     NULL,
 };
 
-static const char bootorder[] = "/rom@genroms/" LINUXBOOT_ROM;
+/* bootorder entries (with their NUL), as get_boot_devices_list makes */
+static const char bootorder_dma[] = "/rom@genroms/" LINUXBOOT_ROM_DMA;
+static const char bootorder_pio[] = "/rom@genroms/" LINUXBOOT_ROM_PIO;
 
 struct lb_ctx {
     struct fwcfg *f;
@@ -359,12 +361,17 @@ static int lb_kernel(struct lb_ctx *x, int fd, uint64_t ksize)
     return 0;
 }
 
+static const char *lb_rom_name(const struct lb_ctx *x)
+{
+    return x->f->st.dma_enabled ? LINUXBOOT_ROM_DMA : LINUXBOOT_ROM_PIO;
+}
+
 static int lb_rom_in(struct lb_ctx *x, const char *dir, uint8_t **data,
                      uint32_t *len)
 {
     char path[4096];
 
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, LINUXBOOT_ROM) >=
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, lb_rom_name(x)) >=
         sizeof(path)) {
         return -ENAMETOOLONG;
     }
@@ -377,6 +384,7 @@ static int lb_rom_in(struct lb_ctx *x, const char *dir, uint8_t **data,
 static int lb_rom(struct lb_ctx *x)
 {
     const char *const *lists[2] = {x->c->rom_dirs, rom_default_dirs};
+    char name[FWCFG_MAX_FILE_PATH];
     uint8_t *data = NULL;
     uint32_t len = 0;
     int rc = -ENOENT;
@@ -395,15 +403,16 @@ static int lb_rom(struct lb_ctx *x)
                        "-kernel: option ROM %s not found in the -L "
                        "directories nor QEMU's data directories (install "
                        "qemu-system-data or pass -L DIR)",
-                       LINUXBOOT_ROM);
+                       lb_rom_name(x));
     }
     if (rc < 0) {
         return rc;
     }
-    rc = fwcfg_add_file(x->f, "genroms/" LINUXBOOT_ROM, data, len, true);
+    snprintf(name, sizeof(name), "genroms/%s", lb_rom_name(x));
+    rc = fwcfg_add_file(x->f, name, data, len, true);
     if (rc < 0) {
         free(data);
-        return lb_fail(x, rc, "fw_cfg: cannot add genroms/%s", LINUXBOOT_ROM);
+        return lb_fail(x, rc, "fw_cfg: cannot add %s", name);
     }
     return 0;
 }
@@ -442,7 +451,13 @@ int linuxboot_load(struct fwcfg *f, const struct linuxboot_config *c, char *err,
     close(fd);
     rc = rc ? rc : lb_rom(x);
     if (rc == 0) {
-        fwcfg_add_file(f, "bootorder", bootorder, sizeof(bootorder), false);
+        if (f->st.dma_enabled) {
+            fwcfg_add_file(f, "bootorder", bootorder_dma, sizeof(bootorder_dma),
+                           false);
+        } else {
+            fwcfg_add_file(f, "bootorder", bootorder_pio, sizeof(bootorder_pio),
+                           false);
+        }
         fwcfg_add_file(f, "bios-geometry", NULL, 0, false);
         fwcfg_add_i16(f, FWCFG_NB_CPUS, c->nb_cpus);
     }

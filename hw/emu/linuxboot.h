@@ -3,9 +3,12 @@
  * Direct Linux boot for the HVM machine: what qemu-xen's
  * xen_load_linux() and x86_load_linux() put into fw_cfg for
  * `-kernel/-initrd/-append`, so that SeaBIOS (started by hvmloader)
- * runs QEMU's linuxboot_dma.bin option ROM, which DMAs the setup
- * code, the kernel, the initrd and the command line into guest memory
- * and jumps to the kernel's real-mode setup.
+ * runs QEMU's linuxboot option ROM, which copies the setup code, the
+ * kernel, the initrd and the command line into guest memory and jumps
+ * to the kernel's real-mode setup.  The ROM is linuxboot_dma.bin (DMA)
+ * when the fw_cfg device has the DMA interface and linuxboot.bin (`rep
+ * insb` from the data port) when not -- qemu-xen's case: its fw_cfg has
+ * no DMA, and the lab's SeaBIOS log shows "/rom@genroms/linuxboot.bin".
  *
  * The kernel must be a Linux bzImage (boot protocol 2.00 or newer,
  * LOADED_HIGH set); QEMU's other loaders (zImage below 1 MiB,
@@ -30,7 +33,8 @@
 
 #include "fwcfg.h"
 
-#define LINUXBOOT_ROM      "linuxboot_dma.bin"
+#define LINUXBOOT_ROM_DMA  "linuxboot_dma.bin"
+#define LINUXBOOT_ROM_PIO  "linuxboot.bin"
 #define LINUXBOOT_MAX_DIRS 8
 /* pc-i440fx-2.1 and newer (so xenfv): 128 KiB of ACPI tables + 32 KiB */
 #define LINUXBOOT_ACPI_DATA_SIZE (0x20000 + 0x8000)
@@ -47,7 +51,7 @@ struct linuxboot_config {
 
 /*
  * Fills `f` (initialized by fwcfg_init) with the boot items, files
- * "bootorder", "bios-geometry" and "genroms/linuxboot_dma.bin", and
+ * "bootorder", "bios-geometry" and "genroms/<the ROM>", and
  * FW_CFG_NB_CPUS.  0, or -errno with a one-line reason in `err` (the
  * caller then frees `f` with fwcfg_free).
  */

@@ -122,8 +122,8 @@ static void pio_serial_write(struct machine *m, unsigned arg, unsigned off,
 
 static bool has_fwcfg(const struct machine *m, unsigned arg)
 {
-    (void)arg;
-    return m->fwcfg != NULL;
+    /* arg 1: the DMA ports, only when the device has the interface */
+    return m->fwcfg != NULL && (arg == 0 || m->fwcfg->st.dma_enabled);
 }
 
 static uint32_t pio_port92_read(struct machine *m, unsigned arg,

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     machine_config_xenfv(&cfg, 256);
     cfg.nr_serial = 2;
     machine_init(&m, &cfg, &fake_host, &now);
-    fwcfg_init(&f, false);
+    fwcfg_init(&f, false, true); /* DMA on: more code to reach */
     fwcfg_add_bytes(&f, FWCFG_KERNEL_DATA, kernel, sizeof(kernel), false);
     fwcfg_add_i32(&f, FWCFG_KERNEL_SIZE, sizeof(kernel));
     fwcfg_add_file(&f, "bootorder", "/rom@genroms/x", 15, false);

@@ -127,7 +127,7 @@ else:
         f.write(bz)
     with open(d + "/initrd", "wb") as f:
         f.write(b"initrd")
-    with open(d + "/linuxboot_dma.bin", "wb") as f:
+    with open(d + "/linuxboot.bin", "wb") as f:
         f.write(b"\x55\xaa" + bytes(510))
     argv = fill(HVM_ARGV, D=9, RUN=d)
     for drop in ("-device", "-drive"):

@@ -109,7 +109,7 @@ static void test_ports(void)
     uint32_t v;
     unsigned i;
 
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     read_bytes(f, buf, 4);
     is_mem(buf, "QEMU", 4, "reset selects the signature");
     select_key(f, FWCFG_ID);
@@ -153,7 +153,7 @@ static void test_files(void)
     int rc, n;
     char name[64];
 
-    fwcfg_init(f, true);
+    fwcfg_init(f, true, true);
     select_key(f, FWCFG_NOGRAPHIC);
     is_int(fwcfg_io_read(f, 1, 1), 1, "NOGRAPHIC set from the config");
     ok(fwcfg_add_file(f, "zzz", z, sizeof(z), false) == 0 &&
@@ -198,7 +198,7 @@ static void test_dma(void)
     static const uint8_t item[10] = "0123456789";
     uint32_t ctl;
 
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     fwcfg_set_mem(f, &gm_ops, NULL);
     fwcfg_add_bytes(f, FWCFG_KERNEL_DATA, item, sizeof(item), false);
     memset(gmem, 0xaa, 0x2000);
@@ -266,7 +266,7 @@ static void test_state(void)
     char err[256];
     uint8_t b[2];
 
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     select_key(f, FWCFG_ID);
     read_bytes(f, b, 2);
     fwcfg_dma_io_write(f, 0, 4, __builtin_bswap32(0x12));
@@ -291,6 +291,16 @@ static void test_state(void)
     ok(vmstate_load(&in, &fwcfg_vmsd, &st, 2, err, sizeof(err)) == 0 &&
            st.cur_entry == 0x19 && st.rsdp_mr_size == 0x1000,
        "a newer machine's fw_cfg/acpi_mr subsection is accepted");
+    fwcfg_free(f);
+    fwcfg_init(f, false, false);
+    select_key(f, FWCFG_ID);
+    read_bytes(f, b, 2);
+    is_int(b[0], 1, "no-DMA device: ID has only the traditional bit");
+    wbuf_init(&out, 0);
+    ok(vmstate_save(&out, &fwcfg_vmsd, &f->st) == 0 && out.len == 6 &&
+           memcmp(out.data, want, 6) == 0,
+       "no-DMA device: no fw_cfg/dma subsection (qemu-xen's stream)");
+    wbuf_free(&out);
     cursor_init(&in, bad, sizeof(bad));
     ok(vmstate_load(&in, &fwcfg_vmsd, &st, 2, err, sizeof(err)) < 0,
        "cur_entry 0x41 refused: %s", err);
@@ -377,14 +387,15 @@ static void test_linuxboot(void)
     if (!ok(mkdtemp(dir) != NULL, "temp dir")) {
         return;
     }
-    write_file(dir, LINUXBOOT_ROM, rom, sizeof(rom));
+    write_file(dir, LINUXBOOT_ROM_DMA, rom, sizeof(rom));
+    write_file(dir, LINUXBOOT_ROM_PIO, rom, sizeof(rom) / 2);
     memset(initrd, 0x5a, sizeof(initrd));
     write_file(dir, "initrd", initrd, sizeof(initrd));
     snprintf(kpath, sizeof(kpath), "%s", make_bz(dir, "bz", 0x20f, 1, 5000));
     snprintf(ipath, sizeof(ipath), "%s/initrd", dir);
     c.kernel = kpath;
     c.initrd = ipath;
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     rc = linuxboot_load(f, &c, err, sizeof(err));
     if (!ok(rc == 0, "bzImage loaded: %s", rc ? err : "ok")) {
         goto out;
@@ -428,38 +439,38 @@ static void test_linuxboot(void)
     fwcfg_free(f);
 
     /* refusals, each one line */
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.kernel = "/etc/hostname-does-not-exist";
     ok(linuxboot_load(f, &c, err, sizeof(err)) < 0 && strchr(err, '\n') == NULL,
        "missing kernel: %s", err);
     fwcfg_free(f);
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.kernel = ipath;
     ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL &&
            strstr(err, "bzImage"),
        "no HdrS: %s", err);
     fwcfg_free(f);
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.kernel = make_bz(dir, "zimage", 0x20f, 0, 5000);
     ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL,
        "zImage "
        "(not loaded high): %s",
        err);
     fwcfg_free(f);
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.kernel = make_bz(dir, "tiny", 0x20f, 1, 0);
     ok(linuxboot_load(f, &c, err, sizeof(err)) == 0,
        "setup only: an empty "
        "kernel part is accepted as QEMU does");
     fwcfg_free(f);
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.kernel = make_bz_max(dir, "lowmax", 0x20f, 1, 5000, 0x1fff);
     ok(linuxboot_load(f, &c, err, sizeof(err)) == -EFBIG,
        "initrd above "
        "the kernel's initrd_addr_max: %s",
        err);
     fwcfg_free(f);
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.kernel = kpath;
     c.below_4g = 1u << 20;
     ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL,
@@ -467,21 +478,36 @@ static void test_linuxboot(void)
        "%s",
        err);
     fwcfg_free(f);
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.below_4g = 184u << 20;
     c.cmdline = "vga=bogus";
     ok(linuxboot_load(f, &c, err, sizeof(err)) == -EINVAL, "bad vga=: %s", err);
     fwcfg_free(f);
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     c.cmdline = NULL;
     dirs[0] = "/nonexistent";
     rc = linuxboot_load(f, &c, err, sizeof(err));
-    if (access("/usr/share/qemu/" LINUXBOOT_ROM, R_OK) == 0) {
+    if (access("/usr/share/qemu/" LINUXBOOT_ROM_DMA, R_OK) == 0) {
         ok(rc == 0 && f->items[0][FWCFG_CMDLINE_SIZE].data[0] == 1,
            "ROM from /usr/share/qemu; no -append: an empty command line");
     } else {
         ok(rc == -ENOENT, "no ROM anywhere: %s", err);
     }
+    fwcfg_free(f);
+
+    /* qemu-xen's device: no DMA, so linuxboot.bin */
+    fwcfg_init(f, false, false);
+    dirs[0] = dir;
+    c.kernel = kpath;
+    ok(linuxboot_load(f, &c, err, sizeof(err)) == 0, "no-DMA device loads");
+    is_int(fwcfg_file_key(f, "genroms/" LINUXBOOT_ROM_PIO), 0x23,
+           "the ROM is linuxboot.bin without DMA");
+    is_int(fwcfg_file_key(f, "genroms/" LINUXBOOT_ROM_DMA), -ENOENT,
+           "and not linuxboot_dma.bin");
+    it = &f->items[0][0x21];
+    ok(it->len == 27 && memcmp(it->data, "/rom@genroms/linuxboot.bin", 27) == 0,
+       "bootorder names linuxboot.bin");
+    is_int(f->items[0][0x23].len, sizeof(rom) / 2, "ROM bytes from -L");
 out:
     fwcfg_free(f);
     free(f);
@@ -521,7 +547,7 @@ static void test_machine(void)
     machine_pio(&m, 0x92, 1, false, &v);
     is_int(v, 2, "reset clears only bit 0");
 
-    fwcfg_init(f, false);
+    fwcfg_init(f, false, true);
     machine_set_guest_memory(&m, gm_read, gm_write, NULL);
     machine_attach_fwcfg(&m, f);
     v = FWCFG_SIGNATURE;
@@ -538,6 +564,24 @@ static void test_machine(void)
     machine_pio(&m, 0x518, 4, true, &v);
     ok(memcmp(gmem + 0x3000, "QEMU", 4) == 0 && get_be(gmem + 0x20c, 4) == 0,
        "DMA through the machine's ports and guest memory");
+    fwcfg_free(f);
+
+    /* qemu-xen's fw_cfg: no DMA ports */
+    fwcfg_init(f, false, false);
+    machine_attach_fwcfg(&m, f);
+    machine_pio(&m, 0x514, 4, false, &v);
+    is_int(v, UINT32_MAX, "no-DMA device: 0x514 is unclaimed (all ones)");
+    memset(gmem + 0x3000, 0, 4);
+    v = 0;
+    machine_pio(&m, 0x514, 4, true, &v);
+    v = __builtin_bswap32(0x200);
+    machine_pio(&m, 0x518, 4, true, &v);
+    ok(memcmp(gmem + 0x3000, "\0\0\0\0", 4) == 0 && f->st.dma_addr == 0,
+       "no-DMA device: writes to 0x514/0x518 do nothing");
+    v = 1;
+    machine_pio(&m, 0x510, 2, true, &v);
+    machine_pio(&m, 0x511, 1, false, &v);
+    is_int(v, 1, "no-DMA device: ID = 1 through the data port");
     fwcfg_free(f);
     free(f);
 }

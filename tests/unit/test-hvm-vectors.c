@@ -87,7 +87,7 @@ static int replay_kernel(struct machine *m, const char *args)
     c.kernel = kp;
     c.initrd = ip;
     c.cmdline = args + used;
-    fwcfg_init(&fwcfg, false);
+    fwcfg_init(&fwcfg, false, true); /* plain pc QEMU has DMA */
     if (linuxboot_load(&fwcfg, &c, err, sizeof(err)) < 0) {
         printf("# linuxboot: %s\n", err);
         return -1;
@@ -267,7 +267,7 @@ int main(void)
     if (mkdtemp(rom_dir) == NULL) {
         return 1;
     }
-    snprintf(path, sizeof(path), "%s/%s", rom_dir, LINUXBOOT_ROM);
+    snprintf(path, sizeof(path), "%s/%s", rom_dir, LINUXBOOT_ROM_DMA);
     f = fopen(path, "wb");
     if (f == NULL || fwrite(rom, 1, sizeof(rom), f) != sizeof(rom)) {
         return 1;
