@@ -101,8 +101,10 @@ struct fwcfg_state {
     uint16_t cur_entry;
     uint32_t cur_offset;
     uint64_t dma_addr;
+    /* not on the wire; before the last field so that hooks stay inside
+     * the description's extent (vmstate_desc_extent) */
+    bool dma_enabled;
     uint64_t table_mr_size, linker_mr_size, rsdp_mr_size; /* acpi_mr */
-    bool dma_enabled;                                     /* not on the wire */
 };
 
 struct fwcfg_item {
