@@ -8,7 +8,8 @@
  * Prints ops/s for both and their ratio, plus the peak RSS.
  *
  * Usage: bench-qdisk FILE [SECONDS_PER_SIDE_PER_CASE
- *                           [odirect|xensim|xensim-odirect]]
+ *                           [odirect|xensim|xensim-odirect [CASE]]]
+ * (CASE: run only the cases whose name contains it, for profiling)
  * xensim mode (FILE unused): the real xendm binary serves the ring on a
  * private xensim host, this program is the guest's blkfront (its own
  * memory, grants and event channels); the direct side runs in this
@@ -387,6 +388,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         double be[REPS], di[REPS];
 
+        if (argc > 4 && strstr(cases[i].name, argv[4]) == NULL) {
+            continue;
+        }
         b.c = &cases[i];
         /* Alternate the two sides and keep the medians: the machine is
          * shared, and a burst of someone else's work should hit both. */
