@@ -37,6 +37,8 @@ struct dv_opts {
     unsigned queues;      /* wanted; capped by the backend */
     bool persistent;
     bool random;          /* random sizes and in-page offsets */
+    bool unplug;          /* HVM: unplug emulated disks first */
+    bool vkbd;            /* connect every vkbd too */
 };
 
 /* One request of a round: where it went and what it covers. */
@@ -94,7 +96,7 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
     int i;
 
     *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1, 1, 1,
-                           true, false };
+                           true, false, false, false };
     /* Options come in pairs: NAME VALUE. */
     for (i = 0; i < argc; i += 2) {
         uint64_t v;
@@ -123,6 +125,10 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
             o->persistent = v != 0;
         } else if (strcmp(argv[i], "--random") == 0) {
             o->random = v != 0;
+        } else if (strcmp(argv[i], "--unplug") == 0) {
+            o->unplug = v != 0;
+        } else if (strcmp(argv[i], "--vkbd") == 0) {
+            o->vkbd = v != 0;
         } else {
             return -EINVAL;
         }
@@ -282,6 +288,7 @@ int guest_disk_verify(struct guest *g, int argc, char **argv)
         fprintf(stderr, "disk-verify: usage: disk-verify [--size N] [--io N]"
                 " [--align N] [--qd N] [--ring-order N] [--indirect 0|1]"
                 " [--queues N] [--persistent 0|1] [--random 0|1]"
+                " [--unplug 0|1] [--vkbd 0|1]"
                 " [--seed N] [--loops N]\n");
         return 2;
     }
@@ -293,6 +300,22 @@ int guest_disk_verify(struct guest *g, int argc, char **argv)
     if (o.random && !o.indirect &&
         bp.segs > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
         bp.segs = BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    }
+    if (o.unplug && !g->resumed) {
+        if ((rc = guest_platform_unplug(g)) < 0) {
+            fprintf(stderr, "disk-verify: unplug failed: %s\n",
+                    strerror(-rc));
+            return 3;
+        }
+        printf("disk-verify: emulated disks and NICs unplugged\n");
+    }
+    if (o.vkbd) {
+        if ((rc = guest_vkbd_connect_all(g)) < 0) {
+            fprintf(stderr, "disk-verify: vkbd connect failed: %s\n",
+                    strerror(-rc));
+            return 3;
+        }
+        printf("disk-verify: %d vkbd(s) connected\n", rc);
     }
     ids = xs_directory(g->xs, XBT_NULL, "device/vbd", &n);
     for (i = 0; ids != NULL && i < n && ndisks < BLK_MAX_DISKS; i++) {
