@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Echo through an xl channel's pty, for the toolstack console tests.
 
-Usage: chan-echo.py QMP_SOCKET [LABEL]
-Finds the pty of chardev LABEL (default libxl-channel0) with
-query-chardev on the device model's QMP socket, writes a line ended by
-EOT (the console-echo workload's end marker) and prints what comes back
-before the EOT, or "no pty".
+Usage: chan-echo.py QMP_SOCKET LABEL [TTY]
+Finds the pty of chardev LABEL with query-chardev on the device model's
+QMP socket (it must be TTY when given: the frontend's tty key), writes
+a line ended by EOT (the console-echo workload's end marker) and prints
+what comes back before the EOT, or what went wrong.
 """
 import json
 import os
@@ -17,7 +17,8 @@ import tty
 
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
-label = sys.argv[2] if len(sys.argv) > 2 else "libxl-channel0"
+label = sys.argv[2]
+want = sys.argv[3] if len(sys.argv) > 3 else None
 f = s.makefile('rwb')
 f.readline()
 f.write(b'{"execute":"qmp_capabilities","id":1}\r\n')
@@ -29,8 +30,8 @@ pty = None
 for c in json.loads(f.readline())["return"]:
     if c["label"] == label and c["filename"].startswith("pty:"):
         pty = c["filename"][4:]
-if pty is None:
-    print("no pty")
+if pty is None or (want is not None and pty != want):
+    print("query-chardev: %s is %s, tty key %s" % (label, pty, want))
     sys.exit(0)
 fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
 tty.setraw(fd)

@@ -130,7 +130,9 @@ for i in $(seq 100); do
 done
 tap_is "$(xs_read $be/console/$d/1/state)/$(xs_read /local/domain/$d/device/console/1/state)" \
     4/4 "console 1 (ioemu): backend and frontend Connected"
-got=$(python3 "$top_srcdir/tests/integration/chan-echo.py" "$D/qmp-libxl-$d")
+tty=$(xs_read /local/domain/$d/device/console/1/tty)
+tap_ok "$([ -c "$tty" ]; echo $?)" "xendm published the pty as the frontend's tty ($tty)"
+got=$(python3 "$top_srcdir/tests/integration/chan-echo.py" "$D/qmp-libxl-$d" xencons1 "$tty")
 tap_is "$got" "hello from the host" "bytes written to the HVM channel's pty come back"
 timeout 20 "$XENSIM" wait hvmc 15
 tap_is $? 0 "console-echo ended after echoing EOT"
