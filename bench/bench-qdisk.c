@@ -83,10 +83,13 @@ static uint32_t bref(struct bench *b, uint32_t idx)
 
 static void fe_kick(struct bench *b)
 {
-    fring_push(&b->f);
     if (b->sim) {
-        hvc_evtchn_notify(b->sim->guest, b->sd->port);
+        /* As Linux blkfront: notify only when the backend asked to be. */
+        if (fring_push_check(&b->f)) {
+            hvc_evtchn_notify(b->sim->guest, b->sd->port);
+        }
     } else {
+        fring_push(&b->f);
         blkback_queue_kick(b->q);
     }
 }
