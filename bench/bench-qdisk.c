@@ -9,7 +9,8 @@
  *
  * Usage: bench-qdisk FILE [SECONDS_PER_SIDE_PER_CASE
  *                           [odirect|xensim|xensim-odirect [CASE]]]
- * (CASE: run only the cases whose name contains it, for profiling)
+ * (CASE: run only the cases whose name contains it, for profiling;
+ * BENCH_QDISK_SIDE=xendm or direct runs only that side, likewise)
  * xensim mode (FILE unused): the real xendm binary serves the ring on a
  * private xensim host, this program is the guest's blkfront (its own
  * memory, grants and event channels); the direct side runs in this
@@ -278,6 +279,7 @@ int main(int argc, char **argv)
     uint8_t *fill;
     const char *cache = "writeback", *mode, *path = argv[1];
     const char *backend = "in-process request path (memcpy grant copy)";
+    const char *side = getenv("BENCH_QDISK_SIDE");
     bool odirect;
 
     if (argc < 2) {
@@ -399,9 +401,11 @@ int main(int argc, char **argv)
          * shared, and a burst of someone else's work should hit both. */
         for (int r = 0; r < REPS; r++) {
             b.seqpos = 0;
-            be[r] = run_backend(&b, secs / REPS);
+            be[r] = side && strcmp(side, "direct") == 0
+                        ? 0 : run_backend(&b, secs / REPS);
             b.seqpos = 0;
-            di[r] = run_direct(&b, secs / REPS);
+            di[r] = side && strcmp(side, "xendm") == 0
+                        ? 0 : run_direct(&b, secs / REPS);
         }
         qsort(be, REPS, sizeof(double), cmp_double);
         qsort(di, REPS, sizeof(double), cmp_double);

@@ -75,6 +75,8 @@ struct blkback_queue {
     size_t retained_big;
     bool in_kick;
     bool publish_due;        /* completed inside an engine batch */
+    bool now_valid;          /* `now` read during this kick or batch */
+    uint64_t now;
     bool closing;
     struct blkback_queue *next_in_disk;
     blkback_closed_fn *closed;
@@ -96,11 +98,24 @@ static void queue_publish(struct blkback_queue *q)
     }
 }
 
+/*
+ * The clock for statistics: read once per kick or run of completions
+ * (a clock_gettime per request was 4% of a busy xendm).
+ */
+static uint64_t queue_now(struct blkback_queue *q)
+{
+    if (!q->now_valid) {
+        q->now = loop_now_ns();
+        q->now_valid = q->in_kick || ioeng_in_batch(q->cfg.disk->eng);
+    }
+    return q->now;
+}
+
 static void stats_account(struct blkback_queue *q, struct blkback_io *io,
                           int16_t status)
 {
     struct blkback_stats *s = &q->cfg.disk->stats;
-    uint64_t dt = loop_now_ns() - io->start_ns;
+    uint64_t dt = queue_now(q) - io->start_ns;
     bool bad = status != BLKIF_RSP_OKAY;
 
     switch (io->req.io_op) {
@@ -522,7 +537,7 @@ int blkback_queue_kick(struct blkback_queue *q)
         q->free_ios = io->next_free;
         q->inflight++;
         taken++;
-        io->start_ns = loop_now_ns();
+        io->start_ns = queue_now(q);
         st = io_start(q, io);
         if (st <= 0) {
             if (st != BLKIF_RSP_OKAY) {
@@ -535,6 +550,7 @@ int blkback_queue_kick(struct blkback_queue *q)
         }
     }
     q->in_kick = false;
+    q->now_valid = false;
     if (q->ring.broken) {
         log_ratelimited(&q->rl, "%s: frontend broke the ring protocol;"
                         " queue stopped", q->name);
@@ -550,6 +566,7 @@ static void disk_batch_end(void *opaque)
     struct blkback_disk *d = opaque;
 
     for (struct blkback_queue *q = d->queues; q; q = q->next_in_disk) {
+        q->now_valid = false;
         if (q->publish_due) {
             q->publish_due = false;
             queue_publish(q);
