@@ -103,11 +103,12 @@ static void fe_wait(struct bench *b)
         loop_run_once(b->loop, 100);
         return;
     }
-    /* wait hands back the pending port (masked): unmask it.  The ring is
-     * looked at before and after, so other pending notifications of
-     * this one port need not be drained here. */
+    /* wait hands back a pending port (masked): unmask it too. */
     p = hvc_evtchn_wait(b->sim->guest, 100);
     if (p >= 0) {
+        hvc_evtchn_unmask(b->sim->guest, (uint32_t)p);
+    }
+    while ((p = hvc_evtchn_pending(b->sim->guest)) >= 0) {
         hvc_evtchn_unmask(b->sim->guest, (uint32_t)p);
     }
 }
@@ -168,8 +169,7 @@ static double run_backend(struct bench *b, double secs)
     while (loop_now_ns() < end) {
         bool more = false;
 
-        /* Like a guest's interrupt handler: take what is there, and
-         * sleep only when the ring is empty (rsp_event armed). */
+        fe_wait(b);
         while (fring_get_rsp(&b->f, &id, &op, &st) == 1) {
             if (st != BLKIF_RSP_OKAY) {
                 fprintf(stderr, "request failed: %d\n", st);
@@ -182,8 +182,6 @@ static double run_backend(struct bench *b, double secs)
         }
         if (more) {
             fe_kick(b);
-        } else {
-            fe_wait(b);
         }
     }
     /* Drain what is still in flight before the next case. */
