@@ -448,8 +448,8 @@ static int reap_queue(struct blk *b, unsigned qi)
         RING_IDX rp = q->ring.sring->rsp_prod, i;
         rmb();
         if (rp - q->ring.rsp_cons > RING_SIZE(&q->ring)) {
-            fprintf(stderr, "blkfront %s: backend overran ring %u\n", b->fe,
-                    qi);
+            fprintf(stderr, "blkfront %s: backend overran the ring "
+                    "(queue %u)\n", b->fe, qi);
             return -EPROTO;
         }
         for (i = q->ring.rsp_cons; i != rp; i++) {
