@@ -100,7 +100,7 @@ static void fe_wait(struct bench *b)
     int p;
 
     if (!b->sim) {
-        loop_run_once(b->loop, 100);
+        harness_step(b->loop, 100);
         return;
     }
     /* wait hands back a pending port (masked): unmask it too. */
@@ -237,11 +237,11 @@ static double run_direct(struct bench *b, double secs)
         direct_issue(b, s);
     }
     while (loop_now_ns() < end) {
-        loop_run_once(b->loop, 100);
+        harness_step(b->loop, 100);
     }
     direct_running = false;
     while (ioeng_inflight(b->disk.eng) > 0) {
-        loop_run_once(b->loop, 100);
+        harness_step(b->loop, 100);
     }
     return (double)b->done / ((double)(loop_now_ns() - t0) / 1e9);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tests/unit/blk-harness.h"
+#include "src/loop.h"
 
 #define PAGE 4096u
 
@@ -319,4 +320,11 @@ int fring_get_rsp(struct fring *f, uint64_t *id, uint8_t *op, int16_t *st)
     memcpy(st, s + 10, 2);
     f->rsp_cons++;
     return 1;
+}
+
+void harness_step(struct loop *loop, int ms)
+{
+    if (loop_run_once(loop, 0) == 0) {
+        loop_run_once(loop, ms);
+    }
 }
