@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The PV devices of an HVM guest, through `xensim create` with libxl's
-# HVM layout: the disk (vdev hda = 768) is both on the IDE command line
-# (-drive ...,if=ide) and a qdisk backend; libxl adds a vkbd by default;
-# the primary console is xenconsoled's.  The simulated guest does what
+# HVM layout: a qdisk backend for the disk, a vkbd libxl adds by default,
+# the primary console left to xenconsoled.  The disk is xvde (51776), a
+# PV-only vdev: xendm refuses to start with an emulated disk (hda and
+# the like also go on the IDE command line; see hw/emu/hvm-boot.c), and
+# that refusal is checked here too.  The simulated guest does what
 # Linux does on HVM: it unplugs the emulated disks and NICs through the
 # Xen platform device (port 0x10), then its blkfront (disk-verify) uses
 # the PV disk -- several queues, random sizes and alignments, with and
@@ -44,8 +46,9 @@ name = "$name"
 type = "hvm"
 memory = 64
 vnc = 0
+vga = "none"
 serial = "pty"
-disk = [ 'format=raw,vdev=hda,access=rw,backendtype=qdisk,target=$D/$name.img' ]
+disk = [ 'format=raw,vdev=${VDEV:-xvde},access=rw,backendtype=qdisk,target=$D/$name.img' ]
 guest = "disk-verify --unplug 1 --vkbd 1 $*"
 CFG
 }
@@ -63,8 +66,8 @@ for pers in 1 0; do
     d=$(domid_of $name)
     pid=$(xs_read /local/domain/$d/image/device-model-pid)
     tr '\0' '\n' < "/proc/$pid/cmdline" > "$D/argv"
-    grep -q "^xenfv" "$D/argv" && grep -q "if=ide,index=0,media=disk" "$D/argv"
-    tap_ok $? "$name: xendm runs the xenfv machine with the disk on IDE too"
+    grep -q "^xenfv" "$D/argv" && ! grep -q "^-drive" "$D/argv"
+    tap_ok $? "$name: xendm runs the xenfv machine, no emulated disk"
     timeout 120 "$XENSIM" wait $name 100
     tap_is $? 0 "$name: disk-verify (2 queues, random sizes, persistent=$pers) matched every sector"
     log=$D/toolstack/$d/guest.log
@@ -72,14 +75,21 @@ for pers in 1 0; do
     tap_ok $? "$name: the guest unplugged the emulated devices through the platform device"
     grep -q "1 vkbd(s) connected" "$log"
     tap_ok $? "$name: the default vkbd connected"
-    want="vbd 768 connected: 32768 sectors, 2 queue(s), ring order 2, $([ $pers = 1 ] || echo 'not ')persistent"
+    want="vbd 51776 connected: 32768 sectors, 2 queue(s), ring order 2, $([ $pers = 1 ] || echo 'not ')persistent"
     grep -q "$want" "$log"
-    tap_ok $? "$name: the PV disk hda (768) connected as asked"
+    tap_ok $? "$name: the PV disk xvde (51776) connected as asked"
     grep -q "all sectors matched (0 bad sectors" "$log"
     tap_ok $? "$name: the guest's verdict"
     sed 's/^/# /' "$log" | tail -4
     timeout 60 "$XENSIM" destroy $name >/dev/null 2>&1
 done
+
+# An emulated disk (hda: also -drive ...,if=ide) is refused with a reason.
+VDEV=hda hvm_cfg hvmide --size 1M
+timeout 90 "$XENSIM" create "$D/hvmide.cfg" >/dev/null 2>&1
+tap_ok $([ $? -ne 0 ]; echo $?) "an HVM guest with an emulated disk (hda) does not start"
+grep -q "emulated disks are not provided by xendm" "$D"/qemu-dm-hvmide.log 2>/dev/null
+tap_ok $? "xendm's log says why: $(tail -1 "$D"/qemu-dm-hvmide.log 2>/dev/null | cut -c1-80)"
 
 # 2. While a guest runs: backend states, hotplug-status, QMP.
 hvm_cfg hvmq --size 8M --io 16k --qd 4 --loops 100000 --seed 7
@@ -87,13 +97,13 @@ timeout 90 "$XENSIM" create "$D/hvmq.cfg" 2>"$D/create.err"
 tap_ok $? "create a long-running HVM domain"
 d=$(domid_of hvmq)
 for i in $(seq 200); do
-    grep -q "loop 0: vbd 768" "$D/toolstack/$d/guest.log" 2>/dev/null && break
+    grep -q "loop 0: vbd 51776" "$D/toolstack/$d/guest.log" 2>/dev/null && break
     sleep 0.05
 done
 be=/local/domain/0/backend
-tap_is "$(xs_read $be/qdisk/$d/768/state)/$(xs_read /local/domain/$d/device/vbd/768/state)" \
-    4/4 "qdisk 768: backend and frontend Connected"
-tap_is "$(xs_read $be/qdisk/$d/768/hotplug-status)" connected "qdisk 768: hotplug-status"
+tap_is "$(xs_read $be/qdisk/$d/51776/state)/$(xs_read /local/domain/$d/device/vbd/51776/state)" \
+    4/4 "qdisk 51776: backend and frontend Connected"
+tap_is "$(xs_read $be/qdisk/$d/51776/hotplug-status)" connected "qdisk 51776: hotplug-status"
 tap_is "$(xs_read $be/vkbd/$d/0/state)/$(xs_read /local/domain/$d/device/vkbd/0/state)" \
     4/4 "vkbd 0: backend and frontend Connected"
 tap_is "$(xs_read $be/console/$d/0/state)" 1 \
@@ -102,7 +112,7 @@ xs_exists /local/domain/0/device-model/$d/backends/qdisk &&
     xs_exists /local/domain/0/device-model/$d/backends/vkbd
 tap_ok $? "device-model/$d/backends lists qdisk and vkbd"
 blk=$(qmp "$D/qmp-libxenstat-$d" query-block)
-echo "$blk" | grep -q "\"device\": \"xvd-768\".*\"file\": \"$D/hvmq.img\""
+echo "$blk" | grep -q "\"device\": \"xvd-51776\".*\"file\": \"$D/hvmq.img\""
 rc=$?
 tap_ok $rc "query-block on the HVM machine reports the PV disk"
 [ $rc -eq 0 ] || echo "# $blk"
@@ -118,6 +128,7 @@ name = "hvmc"
 type = "hvm"
 memory = 32
 vnc = 0
+vga = "none"
 channel = [ 'name=org.xensim.echo,connection=pty' ]
 guest = "console-echo"
 CFG
