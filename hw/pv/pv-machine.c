@@ -348,7 +348,10 @@ struct xenbus *pvmachine_bus(struct xendm *x)
 {
     struct pvmachine *pm = x->machine_priv;
 
-    return x->machine != NULL && x->machine->start == pvmachine_start && pm
+    /* xenpv and the HVM machines (whose prepare runs ours first): every
+     * machine on Xen serves the PV backends, and machine_priv is ours. */
+    return x->machine != NULL && (x->machine->flags & MACHINE_NEEDS_XEN) &&
+                   pm
                ? pm->bus
                : NULL;
 }
