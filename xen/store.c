@@ -7,6 +7,14 @@
  * watches and makes xs_fileno() readable, and store_io drains them on
  * the loop.  Values read are untrusted (a guest may write parts of
  * the tree): callers get them NUL-terminated with their length.
+ *
+ * store_restrict closes the connection for good, which is what
+ * -xen-domid-restrict does to QEMU's: libxenstore registers every
+ * handle with xentoolcore, whose restrict callback dup2()s /dev/null
+ * over the socket, so xenstored sees the connection close and every
+ * later request fails.  Here the handle is closed outright (a
+ * /dev/null fd on the loop would read EOF forever) and every call
+ * afterwards fails with EPERM.
  */
 #include "config.h"
 
@@ -22,6 +30,9 @@
 #include "store.h"
 
 #define STORE_MAX_WATCHES 256
+
+/* The handle, or NULL with errno = EPERM once restricted. */
+#define STORE_XS(st) ((st)->xs != NULL ? (st)->xs : (errno = EPERM, NULL))
 
 struct store_watch {
     char *path;
@@ -61,28 +72,55 @@ struct store *store_open(char *err, size_t errlen)
     return st;
 }
 
-void store_close(struct store *st)
+/* Detaches from the loop, forgets the watches, closes the handle. */
+static void store_disconnect(struct store *st)
 {
     size_t i;
 
-    if (st == NULL) {
-        return;
-    }
     if (st->loop != NULL && st->fd >= 0) {
         loop_fd_del(st->loop, st->fd);
     }
+    st->fd = -1;
     for (i = 0; i < STORE_MAX_WATCHES; i++) {
         free(st->watches[i].path);
         free(st->watches[i].token);
+        st->watches[i].path = st->watches[i].token = NULL;
     }
-    xs_close(st->xs);
+    if (st->xs != NULL) {
+        xs_close(st->xs);
+        st->xs = NULL;
+    }
+}
+
+void store_close(struct store *st)
+{
+    if (st == NULL) {
+        return;
+    }
+    store_disconnect(st);
     free(st);
+}
+
+int store_restrict(struct store *st)
+{
+    if (st == NULL || st->xs == NULL) {
+        return 0;
+    }
+    store_disconnect(st);
+    log_info("xenstore: connection closed by -xen-domid-restrict");
+    return 0;
+}
+
+bool store_restricted(const struct store *st)
+{
+    return st != NULL && st->xs == NULL;
 }
 
 char *store_read(struct store *st, const char *path, size_t *len)
 {
     unsigned int l = 0;
-    char *v = xs_read(st->xs, XBT_NULL, path, &l);
+    char *v = st->xs != NULL ? xs_read(st->xs, XBT_NULL, path, &l)
+                             : (errno = EPERM, NULL);
 
     if (v != NULL && len != NULL) {
         *len = l;
@@ -96,6 +134,9 @@ int store_write(struct store *st, const char *path, const void *val,
     if (len > 4096) {
         return -E2BIG;
     }
+    if (STORE_XS(st) == NULL) {
+        return -errno;
+    }
     return xs_write(st->xs, XBT_NULL, path, val, (unsigned)len) ? 0 : -errno;
 }
 
@@ -106,16 +147,25 @@ int store_write_str(struct store *st, const char *path, const char *val)
 
 int store_mkdir(struct store *st, const char *path)
 {
+    if (STORE_XS(st) == NULL) {
+        return -errno;
+    }
     return xs_mkdir(st->xs, XBT_NULL, path) ? 0 : -errno;
 }
 
 int store_rm(struct store *st, const char *path)
 {
+    if (STORE_XS(st) == NULL) {
+        return -errno;
+    }
     return xs_rm(st->xs, XBT_NULL, path) ? 0 : -errno;
 }
 
 char **store_directory(struct store *st, const char *path, unsigned *n)
 {
+    if (STORE_XS(st) == NULL) {
+        return NULL;
+    }
     return xs_directory(st->xs, XBT_NULL, path, n);
 }
 
@@ -127,6 +177,9 @@ int store_set_perms(struct store *st, const char *path,
 
     if (n == 0 || n > 8) {
         return -EINVAL;
+    }
+    if (STORE_XS(st) == NULL) {
+        return -errno;
     }
     for (i = 0; i < n; i++) {
         p[i].id = perms[i].domid;
@@ -143,6 +196,9 @@ int store_set_perms(struct store *st, const char *path,
 
 char *store_get_domain_path(struct store *st, uint32_t domid)
 {
+    if (STORE_XS(st) == NULL) {
+        return NULL;
+    }
     return xs_get_domain_path(st->xs, domid);
 }
 
@@ -168,7 +224,7 @@ static void store_io(struct loop *loop, int fd, unsigned events,
 
 int store_attach(struct store *st, struct loop *loop)
 {
-    int fd = xs_fileno(st->xs);
+    int fd = STORE_XS(st) != NULL ? xs_fileno(st->xs) : -1;
 
     if (fd < 0) {
         return -errno;
@@ -183,6 +239,9 @@ int store_watch(struct store *st, const char *path, const char *token,
 {
     size_t i;
 
+    if (STORE_XS(st) == NULL) {
+        return -errno;
+    }
     for (i = 0; i < STORE_MAX_WATCHES; i++) {
         struct store_watch *w = &st->watches[i];
 

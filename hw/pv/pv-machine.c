@@ -309,8 +309,19 @@ int pvmachine_restrict(struct xendm *x, char *err, size_t errlen)
 int pvmachine_start(struct xendm *x, char *err, size_t errlen)
 {
     struct pvmachine *pm = x->machine_priv;
-    int rc = pm ? xenbus_start(pm->bus) : -EINVAL;
+    int rc;
 
+    if (pm != NULL && store_restricted(x->store)) {
+        /*
+         * -xen-domid-restrict closed xenstore, as it closes QEMU's: no
+         * frontend can be found or answered, so the backends advertised
+         * under device-model/<domid>/backends are not served.
+         */
+        log_warnx("xenstore closed by -xen-domid-restrict: PV backends "
+                  "are not served");
+        return 0;
+    }
+    rc = pm ? xenbus_start(pm->bus) : -EINVAL;
     if (rc < 0) {
         snprintf(err, errlen, "PV backends: cannot watch xenstore: %s",
                  strerror(-rc));
