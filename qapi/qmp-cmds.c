@@ -178,7 +178,9 @@ static void cmd_query_cpus_fast(struct qmp_req *r)
         struct json *c = json_new_object(), *p = json_new_object();
         char qom[64];
 
-        snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i);
+        /* QEMU's xenfv makes two devices before its CPUs (the lab's
+         * capture: vCPU 0 is device[2]). */
+        snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i + 2);
         json_object_set(p, "core-id", json_new_int(0));
         json_object_set(p, "thread-id", json_new_int(0));
         json_object_set(p, "socket-id", json_new_int(i));
