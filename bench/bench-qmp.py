@@ -9,6 +9,8 @@ times of xendm, QEMU and bench-qmp-floor (a program that only accepts
 and writes a greeting: the process-creation floor) are taken
 interleaved, so load on the machine hits all three alike.
 Usage: bench-qmp.py BUILDDIR [RUNS]
+With BENCH_QMP_ALT=PATH in the environment, another xendm binary (e.g.
+one configured --disable-static-deps) is timed in the same interleaving.
 """
 import os
 import shutil
@@ -27,6 +29,7 @@ build = sys.argv[1] if len(sys.argv) > 1 else "build"
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
 XENDM = os.path.join(build, "xendm")
 FLOOR = os.path.join(build, "bench", "bench-qmp-floor")
+ALT = os.environ.get("BENCH_QMP_ALT")
 QEMU = shutil.which("qemu-system-x86_64")
 
 
@@ -35,8 +38,8 @@ def argv_for(kind, fd):
     chardev = "socket,id=m,fd=%d,server=on,wait=off" % fd
     if kind == "floor":
         return [FLOOR, str(fd)]
-    if kind == "xendm":
-        return [XENDM, "-S", "-nodefaults", "-no-user-config",
+    if kind in ("xendm", "alt"):
+        return [XENDM if kind == "xendm" else ALT, "-S", "-nodefaults", "-no-user-config",
                 "-machine", "none", "-chardev", chardev,
                 "-mon", "chardev=m,mode=control"]
     return [QEMU, "-M", "none", "-S", "-nodefaults", "-no-user-config",
@@ -135,7 +138,7 @@ def main():
         return 0
     d = tempfile.mkdtemp(prefix="bench-qmp-")
     kinds = ["xendm", "qemu"] + (["floor"] if os.access(FLOOR, os.X_OK)
-                                  else [])
+                                  else []) + (["alt"] if ALT else [])
     try:
         st = measure_starts(kinds, d)
         x = st["xendm"] + measure("xendm", d)
@@ -158,6 +161,10 @@ def main():
               % (f[0] * 1e3, f[1] * 1e3, q[0] / f[0]))
         print("| xendm above the floor, best | %.2f ms | | |"
               % ((x[0] - f[0]) * 1e3))
+    if "alt" in st:
+        a = st["alt"]
+        print("| %s, best / median | %.2f / %.2f ms | | 1/%.0f |"
+              % (ALT, a[0] * 1e3, a[1] * 1e3, q[0] / a[0]))
     print("| idle RSS | %d KiB | %d KiB | 1/%.0f |"
           % (x[2], q[2], q[2] / x[2]))
     print("| xen-save-devices-state round trip (median) | %.3f ms | %.3f ms "

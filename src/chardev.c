@@ -86,15 +86,28 @@ static void chardev_listen_io(struct loop *loop, int fd, unsigned events,
 static void chardev_pty_io(struct loop *loop, int fd, unsigned events,
                            void *opaque);
 
-/* The peer is gone: its pending output goes, a waiting producer may go on. */
-static void chardev_discard_output(struct chardev *cd)
+/* The owed output-ready call, from the loop. */
+static void chardev_release(void *opaque)
 {
-    cd->out_len = 0;
+    struct chardev *cd = opaque;
+
     if (cd->owe_ready) {
         cd->owe_ready = false;
         if (cd->ready_fn != NULL) {
             cd->ready_fn(cd, cd->ready_opaque);
         }
+    }
+}
+
+/*
+ * The peer is gone: its pending output goes, and a waiting producer
+ * is released -- from the loop, never from inside its own write.
+ */
+static void chardev_discard_output(struct chardev *cd)
+{
+    cd->out_len = 0;
+    if (cd->owe_ready && loop_defer(cd->x->loop, chardev_release, cd) < 0) {
+        chardev_release(cd);
     }
 }
 
