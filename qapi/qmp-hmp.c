@@ -89,6 +89,15 @@ static void hmp_printf(struct hmp *h, const char *fmt, ...)
 
 /* ---- info ---- */
 
+/* A string member, "" when absent (the machine's JSON is ours, but
+ * printing NULL through %s is undefined). */
+static const char *hmp_str(const struct json *o, const char *key)
+{
+    const char *v = json_string(json_get(o, key));
+
+    return v != NULL ? v : "";
+}
+
 static void hmp_info_status(struct hmp *h, const char *arg)
 {
     const struct runstate *rs = &h->r->x->rs;
@@ -109,9 +118,8 @@ static void hmp_info_chardev(struct hmp *h, const char *arg)
     for (i = 0; i < json_array_len(l); i++) {
         const struct json *c = json_array_at(l, i);
 
-        hmp_printf(h, "%s: filename=%s\r\n",
-                   json_string(json_get(c, "label")),
-                   json_string(json_get(c, "filename")));
+        hmp_printf(h, "%s: filename=%s\r\n", hmp_str(c, "label"),
+                   hmp_str(c, "filename"));
     }
     json_free(l);
 }
@@ -156,15 +164,15 @@ static void hmp_block_one(struct hmp *h, const struct json *b)
     const char *node = json_string(json_get(ins, "node-name"));
     const char *qdev = json_string(json_get(b, "qdev"));
 
-    hmp_printf(h, "%s", json_string(json_get(b, "device")));
+    hmp_printf(h, "%s", hmp_str(b, "device"));
     if (node != NULL) {
         hmp_printf(h, " (%s)", node);
     }
     if (ins == NULL) {
         hmp_printf(h, ": [not inserted]\r\n");
     } else {
-        hmp_printf(h, ": %s (%s%s%s)\r\n", json_string(json_get(ins, "file")),
-                   json_string(json_get(ins, "drv")),
+        hmp_printf(h, ": %s (%s%s%s)\r\n", hmp_str(ins, "file"),
+                   hmp_str(ins, "drv"),
                    hmp_flag(ins, "ro") ? ", read-only" : "",
                    hmp_flag(ins, "encrypted") ? ", encrypted" : "");
     }
