@@ -64,6 +64,7 @@ struct chardev {
     void *ready_opaque;
     chardev_room_fn *room_fn; /* how much input the reader takes now */
     bool input_paused;        /* reader full: LOOP_READ is off */
+    bool hup_parked;          /* peer gone while paused: fd off the loop */
     struct chardev_spec own;  /* spec of a chardev made at run time */
     char own_id[32];
 };
@@ -119,6 +120,7 @@ static void chardev_drop_client(struct chardev *cd)
         cd->client_fd = -1;
     }
     cd->input_paused = false;
+    cd->hup_parked = false;
     chardev_client_done(cd);
     chardev_discard_output(cd);
 }
@@ -209,6 +211,16 @@ static void chardev_client_io(struct loop *loop, int fd, unsigned events,
         chardev_drop_client(cd);
         return;
     }
+    if ((events & LOOP_HUP) && !(events & LOOP_READ) && cd->input_paused) {
+        /*
+         * The peer hung up while the reader is full.  EPOLLHUP cannot be
+         * masked, so the fd leaves the loop (its last bytes stay in the
+         * socket) until the reader has room again.
+         */
+        loop_fd_del(loop, fd);
+        cd->hup_parked = true;
+        return;
+    }
     if ((events & (LOOP_READ | LOOP_HUP)) && !chardev_pump(cd, fd)) {
         chardev_drop_client(cd);
     }
@@ -220,7 +232,14 @@ void chardev_input_ready(struct chardev *cd)
         return;
     }
     cd->input_paused = false;
-    if (cd->client_fd >= 0 && cd->accept_fn == NULL && !cd->pty_hup) {
+    if (cd->hup_parked) {
+        cd->hup_parked = false;
+        if (loop_fd_add(cd->x->loop, cd->client_fd, chardev_events(cd),
+                        chardev_client_io, cd) < 0) {
+            chardev_drop_client(cd);
+        }
+    } else if (cd->client_fd >= 0 && cd->accept_fn == NULL &&
+               !cd->pty_hup) {
         loop_fd_mod(cd->x->loop, cd->client_fd, chardev_events(cd));
     }
 }

@@ -360,9 +360,50 @@ static void test_input(void)
         same = r.got[i] == pattern_at(i);
     }
     ok(same, "input in order, none lost");
-    chardev_set_reader(cd, NULL, NULL);
+
+    /* the peer sends and hangs up while the reader is full: no spin,
+     * its last bytes still delivered, then the client is let go */
+    r.len = 0;
+    r.room = 0;
+    for (put = 0; put < 40000;) {
+        size_t n = 40000 - put < sizeof(chunk) ? 40000 - put : sizeof(chunk);
+        size_t k;
+        ssize_t w;
+
+        for (k = 0; k < n; k++) {
+            chunk[k] = pattern_at(put + k);
+        }
+        w = write(fd, chunk, n);
+        if (w <= 0) {
+            break;
+        }
+        put += (size_t)w;
+    }
+    loop_run_once(x.loop, 0);
     close(fd);
+    {
+        int calls = 0;
+
+        for (i = 0; i < 200; i++) {
+            calls += loop_run_once(x.loop, 0);
+        }
+        ok(put == 40000 && calls <= 3, "a peer gone while the reader is "
+           "full does not spin the loop (%d callbacks in 200 turns)", calls);
+    }
+    for (i = 0; i < 100000 && r.len < 40000; i++) {
+        r.room += 1000;
+        chardev_input_ready(cd);
+        loop_run_once(x.loop, 0);
+    }
+    for (i = 0, same = r.len == 40000; i < r.len && same; i++) {
+        same = r.got[i] == pattern_at(i);
+    }
+    ok(same, "its last %zu bytes were still delivered, in order", r.len);
+    r.room += 1;                /* room to find the end of the stream */
+    chardev_input_ready(cd);
     spin(5);
+    ok(!chardev_connected(cd), "then the client is let go");
+    chardev_set_reader(cd, NULL, NULL);
     free(r.got);
 }
 
