@@ -10,17 +10,9 @@
  * the loop and looked at again once a second, so a closed pty cannot
  * spin the loop.
  *
- * Output never blocks the loop and is never lost while a peer is
- * connected: chardev_write writes what the peer takes now and keeps
- * the rest in a bounded per-chardev buffer (CHARDEV_OUT_MAX), flushed
- * when the fd reports EPOLLOUT.  When the buffer cannot take all of a
- * write, the caller is told how much was taken and the chardev owes
- * it an output-ready call, made once the buffer has drained to half;
- * producers (the PV console, the HVM UARTs) hold their data meanwhile,
- * which throttles the guest.  Without a peer (no client, a pty with no
- * slave open) output is refused with -EPIPE and producers drop it, as
- * QEMU drops output to a disconnected chardev; a peer going away
- * discards what was buffered for it and releases the waiting producer.
+ * Output and input flow control (a bounded output buffer, producers
+ * called back when it drains, input read only as far as the reader
+ * has room) are in chardev-flow.c.
  */
 #include "config.h"
 
@@ -37,37 +29,10 @@
 #include <unistd.h>
 
 #include "chardev.h"
+#include "chardev-int.h"
 #include "qapi/json.h"
 #include "log.h"
 #include "xendm.h"
-
-struct chardev {
-    struct xendm *x;
-    const struct chardev_spec *spec;
-    int listen_fd;
-    int client_fd;            /* owned here unless an acceptor took it */
-    bool created_path;        /* unlink at exit */
-    int dir_fd;               /* the socket's directory, for unlinkat */
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    char pty[64];
-    struct loop_timer *retry;
-    chardev_accept_fn *accept_fn;
-    void *accept_opaque;
-    bool acceptor_busy;       /* the acceptor holds a client */
-    chardev_read_fn *read_fn;
-    void *read_opaque;
-    bool pty_hup;             /* no slave open: the fd is off the loop */
-    uint8_t *out;             /* pending output, CHARDEV_OUT_MAX bytes */
-    size_t out_len;
-    bool owe_ready;           /* a write was cut short: call ready_fn */
-    chardev_ready_fn *ready_fn;
-    void *ready_opaque;
-    chardev_room_fn *room_fn; /* how much input the reader takes now */
-    bool input_paused;        /* reader full: LOOP_READ is off */
-    bool hup_parked;          /* peer gone while paused: fd off the loop */
-    struct chardev_spec own;  /* spec of a chardev made at run time */
-    char own_id[32];
-};
 
 static int chardev_nonblock(int fd)
 {
@@ -80,39 +45,12 @@ static int chardev_nonblock(int fd)
     return 0;
 }
 
-static void chardev_client_io(struct loop *loop, int fd, unsigned events,
-                              void *opaque);
 static void chardev_listen_io(struct loop *loop, int fd, unsigned events,
                               void *opaque);
 static void chardev_pty_io(struct loop *loop, int fd, unsigned events,
                            void *opaque);
 
-/* The owed output-ready call, from the loop. */
-static void chardev_release(void *opaque)
-{
-    struct chardev *cd = opaque;
-
-    if (cd->owe_ready) {
-        cd->owe_ready = false;
-        if (cd->ready_fn != NULL) {
-            cd->ready_fn(cd, cd->ready_opaque);
-        }
-    }
-}
-
-/*
- * The peer is gone: its pending output goes, and a waiting producer
- * is released -- from the loop, never from inside its own write.
- */
-static void chardev_discard_output(struct chardev *cd)
-{
-    cd->out_len = 0;
-    if (cd->owe_ready && loop_defer(cd->x->loop, chardev_release, cd) < 0) {
-        chardev_release(cd);
-    }
-}
-
-static void chardev_drop_client(struct chardev *cd)
+void chardev_drop_client(struct chardev *cd)
 {
     if (cd->client_fd >= 0) {
         loop_fd_del(cd->x->loop, cd->client_fd);
@@ -122,92 +60,15 @@ static void chardev_drop_client(struct chardev *cd)
     cd->input_paused = false;
     cd->hup_parked = false;
     chardev_client_done(cd);
-    chardev_discard_output(cd);
+    chardev_flow_discard(cd);
 }
 
-/* The loop events the fd needs: read unless the reader is full,
- * write while output waits. */
-static unsigned chardev_events(const struct chardev *cd)
-{
-    return (cd->input_paused ? 0 : LOOP_READ) |
-           (cd->out_len > 0 ? LOOP_WRITE : 0);
-}
-
-/*
- * Writes pending output.  0, or -EPIPE when the peer is gone (the
- * caller drops it).  Calls the owed output-ready once half drained.
- */
-static int chardev_flush(struct chardev *cd)
-{
-    bool had = cd->out_len > 0;
-
-    while (cd->out_len > 0) {
-        ssize_t n = write(cd->client_fd, cd->out, cd->out_len);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && errno == EAGAIN) {
-            break;
-        }
-        if (n <= 0) {
-            return -EPIPE;
-        }
-        memmove(cd->out, cd->out + n, cd->out_len - (size_t)n);
-        cd->out_len -= (size_t)n;
-    }
-    if (had && cd->out_len == 0) {
-        loop_fd_mod(cd->x->loop, cd->client_fd, chardev_events(cd));
-    }
-    if (cd->owe_ready && cd->out_len <= CHARDEV_OUT_MAX / 2) {
-        cd->owe_ready = false;
-        if (cd->ready_fn != NULL) {
-            cd->ready_fn(cd, cd->ready_opaque);
-        }
-    }
-    return 0;
-}
-
-/*
- * Reads what fd has and hands it to the reader.  False when the peer
- * is gone (EOF or a hard error); true for data or a transient miss.
- */
-static bool chardev_pump(struct chardev *cd, int fd)
-{
-    char buf[4096];
-    size_t want = sizeof(buf);
-    ssize_t n;
-
-    if (cd->room_fn != NULL && cd->read_fn != NULL) {
-        want = cd->room_fn(cd, cd->read_opaque);
-        if (want > sizeof(buf)) {
-            want = sizeof(buf);
-        }
-    }
-    if (want == 0) {
-        /* The reader is full: leave the bytes with the peer until
-         * chardev_input_ready. */
-        cd->input_paused = true;
-        loop_fd_mod(cd->x->loop, fd, chardev_events(cd));
-        return true;
-    }
-    n = read(fd, buf, want);
-
-    if (n > 0) {
-        if (cd->read_fn != NULL) {
-            cd->read_fn(cd, buf, (size_t)n, cd->read_opaque);
-        }
-        return true;
-    }
-    return n < 0 && (errno == EAGAIN || errno == EINTR);
-}
-
-static void chardev_client_io(struct loop *loop, int fd, unsigned events,
-                              void *opaque)
+void chardev_client_io(struct loop *loop, int fd, unsigned events,
+                       void *opaque)
 {
     struct chardev *cd = opaque;
 
-    if ((events & LOOP_WRITE) && chardev_flush(cd) < 0) {
+    if ((events & LOOP_WRITE) && chardev_flow_flush(cd) < 0) {
         chardev_drop_client(cd);
         return;
     }
@@ -221,26 +82,8 @@ static void chardev_client_io(struct loop *loop, int fd, unsigned events,
         cd->hup_parked = true;
         return;
     }
-    if ((events & (LOOP_READ | LOOP_HUP)) && !chardev_pump(cd, fd)) {
+    if ((events & (LOOP_READ | LOOP_HUP)) && !chardev_flow_pump(cd, fd)) {
         chardev_drop_client(cd);
-    }
-}
-
-void chardev_input_ready(struct chardev *cd)
-{
-    if (!cd->input_paused) {
-        return;
-    }
-    cd->input_paused = false;
-    if (cd->hup_parked) {
-        cd->hup_parked = false;
-        if (loop_fd_add(cd->x->loop, cd->client_fd, chardev_events(cd),
-                        chardev_client_io, cd) < 0) {
-            chardev_drop_client(cd);
-        }
-    } else if (cd->client_fd >= 0 && cd->accept_fn == NULL &&
-               !cd->pty_hup) {
-        loop_fd_mod(cd->x->loop, cd->client_fd, chardev_events(cd));
     }
 }
 
@@ -357,7 +200,7 @@ static int64_t chardev_pty_retry(struct loop *loop, void *opaque)
     struct chardev *cd = opaque;
 
     cd->pty_hup = false;
-    if (loop_fd_add(loop, cd->client_fd, chardev_events(cd), chardev_pty_io,
+    if (loop_fd_add(loop, cd->client_fd, chardev_flow_events(cd), chardev_pty_io,
                     cd) < 0) {
         return -1;
     }
@@ -369,18 +212,18 @@ static void chardev_pty_io(struct loop *loop, int fd, unsigned events,
 {
     struct chardev *cd = opaque;
 
-    if (!(events & LOOP_WRITE) || chardev_flush(cd) == 0) {
+    if (!(events & LOOP_WRITE) || chardev_flow_flush(cd) == 0) {
         /* A paused reader: the master's EPOLLHUP alone says no slave. */
         if (!(events & (LOOP_READ | LOOP_HUP)) ||
             (!(cd->input_paused && (events & LOOP_HUP)) &&
-             chardev_pump(cd, fd))) {
+             chardev_flow_pump(cd, fd))) {
             return;
         }
     }
     /* No slave open (EIO): look again in a second. */
     loop_fd_del(loop, fd);
     cd->pty_hup = true;
-    chardev_discard_output(cd);
+    chardev_flow_discard(cd);
     if (cd->retry == NULL) {
         cd->retry = loop_timer_add(loop, 1000000000ull, chardev_pty_retry,
                                    cd);
@@ -556,77 +399,6 @@ void chardev_set_reader(struct chardev *cd, chardev_read_fn *fn,
     cd->read_opaque = opaque;
     cd->room_fn = NULL;
     chardev_input_ready(cd);
-}
-
-void chardev_set_input_room(struct chardev *cd, chardev_room_fn *fn)
-{
-    cd->room_fn = fn;
-    chardev_input_ready(cd);
-}
-
-void chardev_set_output_ready(struct chardev *cd, chardev_ready_fn *fn,
-                              void *opaque)
-{
-    cd->ready_fn = fn;
-    cd->ready_opaque = opaque;
-    if (fn == NULL) {
-        cd->owe_ready = false;
-    }
-}
-
-bool chardev_connected(const struct chardev *cd)
-{
-    return cd->client_fd >= 0 && cd->accept_fn == NULL && !cd->pty_hup;
-}
-
-ssize_t chardev_write(struct chardev *cd, const void *buf, size_t len)
-{
-    size_t done = 0, room;
-    ssize_t n;
-
-    if (!chardev_connected(cd)) {
-        return -EPIPE;
-    }
-    if (cd->out_len == 0) {
-        n = write(cd->client_fd, buf, len);
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            if (cd->spec->kind == CHARDEV_SOCKET) {
-                chardev_drop_client(cd);
-            }
-            return -EPIPE;
-        }
-        done = n > 0 ? (size_t)n : 0;
-    }
-    if (done < len && cd->out == NULL) {
-        cd->out = malloc(CHARDEV_OUT_MAX);
-        if (cd->out == NULL) {
-            cd->owe_ready = true;
-            return (ssize_t)done;
-        }
-    }
-    room = CHARDEV_OUT_MAX - cd->out_len;
-    if (room > len - done) {
-        room = len - done;
-    }
-    if (room > 0) {
-        bool was_empty = cd->out_len == 0;
-
-        memcpy(cd->out + cd->out_len, (const uint8_t *)buf + done, room);
-        cd->out_len += room;
-        done += room;
-        if (was_empty) {
-            loop_fd_mod(cd->x->loop, cd->client_fd, chardev_events(cd));
-        }
-    }
-    if (done < len) {
-        cd->owe_ready = true;
-    }
-    return (ssize_t)done;
-}
-
-size_t chardev_output_pending(const struct chardev *cd)
-{
-    return cd->out_len;
 }
 
 const char *chardev_pty_path(const struct chardev *cd)
