@@ -200,8 +200,8 @@ static int64_t chardev_pty_retry(struct loop *loop, void *opaque)
     struct chardev *cd = opaque;
 
     cd->pty_hup = false;
-    if (loop_fd_add(loop, cd->client_fd, chardev_flow_events(cd), chardev_pty_io,
-                    cd) < 0) {
+    if (loop_fd_add(loop, cd->client_fd, chardev_flow_events(cd),
+                    chardev_pty_io, cd) < 0) {
         return -1;
     }
     return -1;
