@@ -9,9 +9,16 @@ and every QMP message both ways.  This test parses those files (from
 shared/lab, or the copies in tests/integration/lab/) and:
 
 - creates the same HVM domain with `xensim create` (the lab's hvm1.cfg,
-  with paths moved into a temp dir), through a device_model_override
-  wrapper that records the argv it is given and execs xendm; the argv
-  must equal the capture's but for the domid and the paths;
+  with paths moved into a temp dir, vga="none" and the disk on vdev
+  xvde: xendm refuses the default cirrus VGA and IDE disks, which it
+  does not emulate, and says so), through a
+  device_model_override wrapper that records the argv it is given and
+  execs xendm; the argv must equal the capture's but for the domid, the
+  paths, the "-device cirrus-vga,…" and "-drive …,if=ide,…" pairs
+  that vga="none" and a PV-only vdev leave out, and -m (libxl no longer
+  subtracts the video RAM); the kernel is a synthetic bzImage (xendm loads it through
+  fw_cfg), or, without QEMU's linuxboot.bin, kernel/ramdisk/cmdline are
+  left out of the config and of the expected argv;
 - replays the captured client messages of each QMP connection, the exact
   bytes libxl sent (with "\\r\\n", the SCM_RIGHTS fd on add-fd's first
   byte), on the socket the capture says, and checks every reply the way
@@ -132,8 +139,17 @@ def io(*args):
 
 # The lab's hvm1.cfg, its files moved into D, xendm behind a recorder.
 open(os.path.join(D, "disk.img"), "wb").truncate(16 << 20)
-for f in ("vmlinuz", "initrd.gz"):
-    open(os.path.join(D, f), "w").write("not a kernel\n")
+BOOT = os.path.exists("/usr/share/qemu/linuxboot.bin")
+# a bzImage as x86_load_linux wants it: 8 setup sectors, protocol 2.13
+kernel = bytearray((i * 37 + 11) & 0xff for i in range(9 * 512 + 64 * 1024))
+kernel[0x1f1] = 8
+kernel[0x202:0x206] = b"HdrS"
+kernel[0x206:0x208] = (0x20d).to_bytes(2, "little")
+kernel[0x210] = 0
+kernel[0x211] = 0x01
+kernel[0x22c:0x230] = (0x7fffffff).to_bytes(4, "little")
+open(os.path.join(D, "vmlinuz"), "wb").write(kernel)
+open(os.path.join(D, "initrd.gz"), "wb").write(bytes(range(256)) * 64)
 wrapper = os.path.join(D, "dm-wrapper.py")
 open(wrapper, "w").write("""#!%s
 import json, os, sys
@@ -157,6 +173,11 @@ cfg = cfg.replace("/boot/vmlinuz-6.1.0-56-amd64", D + "/vmlinuz")
 cfg = cfg.replace("/nxen-io/domu/initrd.gz", D + "/initrd.gz")
 cfg = cfg.replace("/root/hvm1-disk.img", D + "/disk.img")
 cfg = cfg.replace("/nxen-io/lib/dm-wrapper.sh", wrapper)
+cfg = cfg.replace("vdev=hda", "vdev=xvde")
+cfg += 'vga = "none"\n'
+if not BOOT:
+    cfg = "\n".join(line for line in cfg.splitlines()
+                    if not line.startswith(("kernel", "ramdisk", "cmdline")))
 open(os.path.join(D, "hvm1.cfg"), "w").write(cfg)
 
 
@@ -182,6 +203,18 @@ def adapt(capture, domid):
         a = a.replace("/root/hvm1-disk.img", D + "/disk.img")
         out.append(a)
     out[out.index("-xen-domid") + 1] = str(domid)
+    for opt in ("-device", "-drive"):        # vga = "none", vdev=xvde
+        i = out.index(opt)
+        del out[i:i + 2]
+    # libxl gives -m the memory less the video RAM: none without a VGA
+    vgamem = int(re.search(r"vgamem_mb=(\d+)",
+                           " ".join(capture)).group(1))
+    i = out.index("-m") + 1
+    out[i] = str(int(out[i]) + vgamem)
+    if not BOOT:
+        for opt in ("-kernel", "-initrd", "-append"):
+            i = out.index(opt)
+            del out[i:i + 2]
     return out
 
 
@@ -300,6 +333,10 @@ def replay(conns, domid, tag, save_path=None):
 rc, out, err = xensim("create", os.path.join(D, "hvm1.cfg"))
 t.eq(rc, 0, "xensim create: an HVM domain with xendm as its device model")
 if rc != 0:
+    try:
+        err += "\n" + open(os.path.join(D, "qemu-dm-hvm1.log")).read()
+    except OSError:
+        pass
     sys.stdout.write("# %s\n" % err.replace("\n", "\n# "))
     t.done()
 dom_a = domid_of("hvm1")
@@ -339,6 +376,10 @@ open(os.path.join(D, "incoming"), "w").write(save1)
 rc, out, err = xensim("create", os.path.join(D, "hvm1.cfg"))
 t.eq(rc, 0, "restore: the device model starts from the saved state")
 if rc != 0:
+    try:
+        err += "\n" + open(os.path.join(D, "qemu-dm-hvm1.log")).read()
+    except OSError:
+        pass
     sys.stdout.write("# %s\n" % err.replace("\n", "\n# "))
     t.done()
 dom_b = domid_of("hvm1")
