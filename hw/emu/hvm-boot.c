@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/emu/cmos.h"
 #include "hw/emu/fwcfg.h"
 #include "hw/emu/hvm-boot.h"
 #include "hw/emu/linuxboot.h"
@@ -109,6 +110,22 @@ static uint64_t hvmboot_below_4g(const struct xendm *x)
                                             : XEN_BELOW_4G_RAM_END;
 
     return ram < lim ? ram : lim;
+}
+
+void hvmboot_cmos_config(const struct xendm *x, struct cmos_config *c)
+{
+    uint64_t ram = (x->opts.ram_mb ? x->opts.ram_mb : 128) << 20;
+    size_t i;
+
+    c->below_4g = hvmboot_below_4g(x);
+    c->above_4g = ram - c->below_4g;
+    c->cpus = x->opts.smp_cpus ? x->opts.smp_cpus : 1;
+    c->boot_order = NULL;
+    for (i = 0; i < x->opts.nlists; i++) {
+        if (strcmp(x->opts.lists[i].option, "boot") == 0) {
+            c->boot_order = optlist_get(&x->opts.lists[i], "order");
+        }
+    }
 }
 
 struct fwcfg *hvmboot_fwcfg_new(struct xendm *x, char *err, size_t errlen)

@@ -23,4 +23,8 @@ int hvmboot_check(struct xendm *x, char *why, size_t whylen);
 struct fwcfg *hvmboot_fwcfg_new(struct xendm *x, char *err, size_t errlen);
 void hvmboot_fwcfg_free(struct fwcfg *f);
 
+struct cmos_config;
+/* What the CMOS NVRAM says: RAM split as qemu-xen's, CPUs, -boot order. */
+void hvmboot_cmos_config(const struct xendm *x, struct cmos_config *c);
+
 #endif

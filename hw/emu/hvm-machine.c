@@ -248,6 +248,7 @@ int hvmachine_prepare(struct xendm *x, char *err, size_t errlen)
     pc_hv_host_init(&hm->host, x->hv, x->opts.domid);
     hm->host.clock = &x->timers;
     machine_config_xenfv(&cfg, x->opts.ram_mb ? x->opts.ram_mb : 128);
+    hvmboot_cmos_config(x, &cfg.cmos);
     cfg.nr_serial = x->opts.nserials < MACHINE_MAX_SERIAL
                         ? (unsigned)x->opts.nserials
                         : MACHINE_MAX_SERIAL;

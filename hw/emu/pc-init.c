@@ -27,6 +27,8 @@ void machine_config_xenfv(struct machine_config *cfg, uint64_t ram_mb)
     cfg->xen_platform = true;
     cfg->pci_nirq = 128;
     cfg->kbd_extended_state = false;
+    cfg->cmos.below_4g = ram_mb << 20;
+    cfg->cmos.cpus = 1;
 }
 
 /* ---- hooks the devices call ---- */
@@ -135,6 +137,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg,
                machine_request_reset, m);
     platform_init(&m->platform, &machine_platform_hooks, m);
     port92_init(&m->port92, machine_request_reset, m);
+    cmos_init(&m->cmos, &cfg->cmos);
     machine_reset(m);
     return 0;
 }

@@ -126,6 +126,22 @@ static bool has_fwcfg(const struct machine *m, unsigned arg)
     return m->fwcfg != NULL && (arg == 0 || m->fwcfg->st.dma_enabled);
 }
 
+static uint32_t pio_cmos_read(struct machine *m, unsigned arg, unsigned off,
+                              unsigned size)
+{
+    (void)arg;
+    (void)size;
+    return cmos_ioport_read(&m->cmos, off);
+}
+
+static void pio_cmos_write(struct machine *m, unsigned arg, unsigned off,
+                           unsigned size, uint32_t val)
+{
+    (void)arg;
+    (void)size;
+    cmos_ioport_write(&m->cmos, off, (uint8_t)val);
+}
+
 static uint32_t pio_port92_read(struct machine *m, unsigned arg,
                                 unsigned off, unsigned size)
 {
@@ -227,6 +243,7 @@ static const struct pio_range pio_table[] = {
     { 0x60, 1, 1, 0, always, pio_kbd_data_read, pio_kbd_data_write },
     { 0x64, 1, 1, 0, always, pio_kbd_cmd_read, pio_kbd_cmd_write },
     { PORT92_IOPORT, 1, 1, 0, always, pio_port92_read, pio_port92_write },
+    { CMOS_IOPORT, 2, 1, 0, always, pio_cmos_read, pio_cmos_write },
     { FWCFG_IOPORT, FWCFG_IOPORT_LEN, 4, 0, has_fwcfg, pio_fwcfg_read,
       pio_fwcfg_write },
     { FWCFG_DMA_IOPORT, FWCFG_DMA_IOPORT_LEN, 4, 1, has_fwcfg, pio_fwcfg_read,

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "chipset.h"
+#include "cmos.h"
 #include "fwcfg.h"
 #include "pci.h"
 #include "pckbd.h"
@@ -60,6 +61,8 @@ struct machine_config {
     /* "PCIHost" (the 0xcf8 register) is saved from QEMU 4.0 on only:
      * pc-i440fx-3.1 sets x-config-reg-migration-enabled=off. */
     bool pcihost_migration;
+    /* what the CMOS NVRAM tells firmware (sizes, CPUs, boot order) */
+    struct cmos_config cmos;
 };
 
 /* The xenfv defaults: one serial port, Xen platform, 128 bus irqs. */
@@ -78,6 +81,7 @@ struct machine {
     struct serial serial[MACHINE_MAX_SERIAL];
     struct pckbd kbd;
     struct port92 port92;
+    struct cmos cmos;               /* not saved: see cmos.h */
     struct fwcfg *fwcfg;            /* only with -kernel; not owned */
     /* guest memory for DMA (the ioreq server's mapping cache) */
     struct fwcfg_mem_ops guest_mem;
