@@ -413,6 +413,7 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     struct hv_vcpu *vc = &d->vcpu[v];
     struct hv_conn *w = vc->waiter;
     struct hv_ep *ep = &d->vcpu_ep[v];
+    uint64_t one = 1;
 
     if (!w) {
         return false;
@@ -432,6 +433,15 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     }
     __atomic_store_n(&w->status->io_server, s->uid, __ATOMIC_RELAXED);
     __atomic_store_n(&w->status->io_seq, vc->seq, __ATOMIC_RELEASE);
+    /*
+     * Only now may the client take the vCPU's wake-up (its eventfd is
+     * shared by every client that drove this vCPU); wake it to start
+     * watching.  Published before the slot is made ready, so no
+     * answer can precede it.
+     */
+    if (write(w->ep.efd, &one, sizeof(one)) < 0) {
+        /* counter overflow only */
+    }
     return true;
 }
 

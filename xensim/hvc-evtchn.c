@@ -403,6 +403,24 @@ int hvc_evtchn_pending(struct hvc *c)
     return hvc_pick(c);
 }
 
+void hvc_evtchn_rearm(struct hvc *c)
+{
+    uint64_t one = 1, work = 0;
+    unsigned i, w;
+
+    for (w = 0; w < HVP_MAX_PORTS / 64; w++) {
+        work |= c->latched[w] & ~c->masked[w];
+    }
+    for (i = 0; i < c->npgs && !work; i++) {
+        for (w = 0; c->pgs[i].rx && w < HVP_MAX_PORTS / 64; w++) {
+            work |= __atomic_load_n(&c->pgs[i].bits[w], __ATOMIC_RELAXED);
+        }
+    }
+    if (work && c->efd >= 0 && write(c->efd, &one, sizeof(one)) < 0) {
+        /* counter overflow only: a wake-up is pending anyway */
+    }
+}
+
 int hvc_evtchn_mask(struct hvc *c, uint32_t port)
 {
     if (!hvc_port_ok(c, port)) {

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
 #include <string.h>
@@ -103,35 +104,42 @@ int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
     return hvc_simple(c, HVP_IOS_DESTROY, &b, sizeof(b));
 }
 
-/* The answer to request `seq` if its server has given it, else false. */
-static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
-                            uint32_t seq, uint64_t *data, uint32_t *server)
+/* The vCPU endpoint learnt from EV_VCPU, or NULL. */
+static struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
+                                      uint32_t vcpu)
 {
-    struct hvc_vcpu *v = NULL;
+    unsigned i;
+
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
+            return &c->vcpus[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Whether the daemon has put request `seq` at a server (it names it
+ * in our status page first, then makes the slot ready).  Until then
+ * the vCPU's wake-up (its eventfd and pending bit) belongs to
+ * whichever client the vCPU last served and must not be touched.
+ */
+static bool hvc_vcpu_named(struct hvc *c, uint32_t seq)
+{
+    return c->status &&
+           __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) == seq;
+}
+
+/* The answer to request `seq` if its server has given it, else false. */
+static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
+                            uint64_t *data, uint32_t *server)
+{
     struct hvc_srv *sv = NULL;
     uint32_t uid;
     ioreq_t *slot;
     unsigned i;
 
-    for (i = 0; i < c->nvcpus; i++) {
-        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
-            v = &c->vcpus[i];
-        }
-    }
-    /*
-     * A device model may notify an answer after we already took it
-     * from the slot; that late notify leaves the port's bit set, and
-     * with it set the next answer's notify writes no wake-up.  Clear
-     * the bit on every look, not only once the daemon has published
-     * this access: io_seq is published before the slot is made ready,
-     * so no notify for this access can precede the clear.
-     */
-    if (v != NULL && v->rx != NULL) {
-        __atomic_fetch_and(&v->rx[v->port / 64], ~(1ull << (v->port % 64)),
-                           __ATOMIC_ACQ_REL);
-    }
-    if (!c->status ||
-        __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) != seq) {
+    if (!v || !v->rx || v->vcpu >= HVP_MAX_VCPUS || !hvc_vcpu_named(c, seq)) {
         return false;
     }
     uid = __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
@@ -140,13 +148,19 @@ static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
             sv = &c->srvs[i];
         }
     }
-    if (!v || !sv || !v->rx || vcpu >= HVP_MAX_VCPUS) {
+    if (!sv) {
         return false;
     }
-    /* consume the wake-up before looking, so none is lost */
+    /*
+     * Consume the wake-up before looking, so none is lost: a notify
+     * after this clear writes the eventfd again.  The bit may also be
+     * a late notify of an earlier answer (a device model may notify
+     * after the client already took it); clearing that is what keeps
+     * the next notify writing a wake-up.
+     */
     __atomic_fetch_and(&v->rx[v->port / 64], ~(1ull << (v->port % 64)),
                        __ATOMIC_ACQ_REL);
-    slot = &((shared_iopage_t *)(sv->base + HVP_PAGE))->vcpu_ioreq[vcpu];
+    slot = &((shared_iopage_t *)(sv->base + HVP_PAGE))->vcpu_ioreq[v->vcpu];
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (slot->state != STATE_IORESP_READY) {
         return false;
@@ -159,58 +173,48 @@ static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
     return true;
 }
 
-static int hvc_vcpu_efd(struct hvc *c, uint32_t domid, uint32_t vcpu)
+/*
+ * Waits on three things: the socket (failures, unclaimed accesses and
+ * async events), our own eventfd (the daemon writes it once it has
+ * named this request in the status page) and, only once named, the
+ * vCPU's eventfd.  Several clients may drive one vCPU in turn and all
+ * hold its eventfd; one that drained it while another's answer was
+ * due would leave that client asleep with its bit set, so only the
+ * named client reads it.  What we drain from our own eventfd is given
+ * back if event channels still have work, for pending() to find.
+ */
+static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
+                         uint32_t seq, struct hvc_io *io)
 {
-    unsigned i;
-
-    for (i = 0; i < c->nvcpus; i++) {
-        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
-            return c->vcpus[i].efd;
-        }
-    }
-    return -1;
-}
-
-int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
-{
-    struct hvp_vcpu_io b = {domid,
-                            vcpu,
-                            io->addr,
-                            io->data,
-                            io->size,
-                            io->count,
-                            io->type,
-                            io->dir,
-                            io->df,
-                            io->data_is_ptr,
-                            io->buffered ? HVP_IO_BUFFERED : 0};
     const struct hvp_vcpu_io_r *o;
     struct hvc_reply rep;
     uint64_t data, cnt;
-    uint32_t seq, server;
-    int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+    uint32_t server;
+    int rc;
 
-    if (rc < 0) {
-        return rc;
-    }
-    seq = c->seq;
     for (;;) {
-        struct pollfd pfd[2] = {{c->fd, POLLIN, 0},
-                                {hvc_vcpu_efd(c, domid, vcpu), POLLIN, 0}};
+        struct hvc_vcpu *v = hvc_vcpu_find(c, domid, vcpu);
+        bool named = v && hvc_vcpu_named(c, seq);
+        struct pollfd pfd[3] = {{c->fd, POLLIN, 0},
+                                {c->efd, POLLIN, 0},
+                                {named ? v->efd : -1, POLLIN, 0}};
 
-        if (hvc_vcpu_answer(c, domid, vcpu, seq, &data, &server)) {
+        if (hvc_vcpu_answer(c, v, seq, &data, &server)) {
             if (io->dir == IOREQ_READ) {
                 io->data = data;
             }
             io->server = server;
             return 0;
         }
-        if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+        if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
             return -errno;
         }
-        if ((pfd[1].revents & POLLIN) &&
-            read(pfd[1].fd, &cnt, sizeof(cnt)) < 0) {
-            /* another vCPU client drained it; the bit decides */
+        if ((pfd[1].revents & POLLIN) && read(c->efd, &cnt, sizeof(cnt)) < 0) {
+            /* drained already */
+        }
+        if ((pfd[2].revents & POLLIN) &&
+            read(pfd[2].fd, &cnt, sizeof(cnt)) < 0) {
+            /* a stale count: the bit decides */
         }
         if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             continue;
@@ -243,6 +247,29 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
         hvc_reply_close(&rep);
         return 0;
     }
+}
+
+int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
+{
+    struct hvp_vcpu_io b = {domid,
+                            vcpu,
+                            io->addr,
+                            io->data,
+                            io->size,
+                            io->count,
+                            io->type,
+                            io->dir,
+                            io->df,
+                            io->data_is_ptr,
+                            io->buffered ? HVP_IO_BUFFERED : 0};
+    int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+
+    if (rc < 0) {
+        return rc;
+    }
+    rc = hvc_vcpu_wait(c, domid, vcpu, c->seq, io);
+    hvc_evtchn_rearm(c);
+    return rc;
 }
 
 static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,

@@ -129,5 +129,11 @@ void hvc_mem_fini(struct hvc *c);
 
 /* hvc-evtchn.c */
 void hvc_evtchn_fini(struct hvc *c);
+/*
+ * Writes our eventfd again if event channels have work waiting (a
+ * latched unmasked port or a set pending bit), after a wait that may
+ * have drained it (vCPU I/O).
+ */
+void hvc_evtchn_rearm(struct hvc *c);
 
 #endif

@@ -324,7 +324,11 @@ struct hvp_dirty_r {
  * server's notification on the vCPU's port wakes the client directly
  * (EV_VCPU gave it that port's eventfd and pending page and the
  * server's pages); the client then reads the ioreq_t and sets it back
- * to STATE_IOREQ_NONE.  Only failures come back on the socket.
+ * to STATE_IOREQ_NONE.  Only failures come back on the socket.  The
+ * daemon writes the client's own eventfd (HELLO's) once it has named
+ * the request here: the vCPU's eventfd and pending bit are shared by
+ * every client that ever drove that vCPU, and only the client named
+ * here may consume them (see hvc-ioreq.c).
  */
 struct hvp_status {
     uint64_t async;     /* async messages sent so far */
