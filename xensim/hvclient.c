@@ -362,6 +362,11 @@ int hvc_domain_destroy(struct hvc *c, uint32_t domid)
     return hvc_dom_op(c, domid, HVP_OP_DESTROY, 0);
 }
 
+int hvc_domain_resume(struct hvc *c, uint32_t domid)
+{
+    return hvc_dom_op(c, domid, HVP_OP_RESUME, 0);
+}
+
 int hvc_domain_shutdown(struct hvc *c, uint32_t domid, unsigned reason)
 {
     return hvc_dom_op(c, domid, HVP_OP_SHUTDOWN, reason);

@@ -112,6 +112,7 @@ enum hvp_dom_opcode {
     HVP_OP_UNPAUSE = 1,
     HVP_OP_SHUTDOWN = 2, /* arg: SHUTDOWN_* reason */
     HVP_OP_DESTROY = 3,
+    HVP_OP_RESUME = 4, /* XEN_DOMCTL_resume: undo a SHUTDOWN_suspend */
 };
 
 struct hvp_dom_op {

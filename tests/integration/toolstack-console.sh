@@ -19,10 +19,8 @@ tap_ok $? "create a PV domain with a pty channel"
 d=$(domid_of tscon)
 tap_is "$(xs_read /local/domain/0/backend/console/$d/1/output)" \
     chardev:libxl-channel0 "the channel's backend names libxl's chardev"
-for i in $(seq 100); do
-    [ "$(xs_read /local/domain/$d/device/console/1/state)" = 4 ] && break
-    sleep 0.05
-done
+fe_connected() { [ "$(xs_read /local/domain/$d/device/console/1/state)" = 4 ]; }
+wait_until 60 fe_connected
 tap_is "$(xs_read /local/domain/$d/device/console/1/state)" 4 \
     "the console frontend reached Connected"
 got=$(python3 - "$D/qmp-libxl-$d" <<'PY'
@@ -43,14 +41,19 @@ if pty is None:
 fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
 tty.setraw(fd)
 # Like QEMU's pty chardev, xendm may notice an opened slave only on its
-# next poll and drops output until then: give it time before talking.
-time.sleep(2)
+# next poll and drops output until then: probe with dots until one comes
+# back (a bound, not a delay), then talk; echoed probes are dropped.
+buf, end = b"", time.time() + 60
+while time.time() < end and not buf:
+    os.write(fd, b".")
+    if select.select([fd], [], [], 0.2)[0]:
+        buf += os.read(fd, 100)
 os.write(fd, b"hello from the host\x04")
-buf, end = b"", time.time() + 10
+end = time.time() + 60
 while time.time() < end and not buf.endswith(b"\x04"):
     if select.select([fd], [], [], 0.5)[0]:
         buf += os.read(fd, 100)
-print(buf[:-1].decode(errors="replace"))
+print(buf[:-1].lstrip(b".").decode(errors="replace"))
 PY
 )
 tap_is "$got" "hello from the host" "bytes written to the channel's pty come back"
