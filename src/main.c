@@ -155,6 +155,10 @@ static int main_open(struct xendm *x, char *err, size_t errlen)
     }
     /* Every QEMU machine, -M none included, carries this section. */
     rc = cpu_timers_register(x->savevm, &x->timers);
+    if (rc >= 0) {
+        /* the VM clock follows stop/cont, before any device hears */
+        rc = runstate_listen(&x->rs, cpu_timers_runstate, &x->timers);
+    }
     if (rc < 0) {
         snprintf(err, errlen, "start-up: timer state: %s", strerror(-rc));
         return rc;

@@ -61,6 +61,8 @@ struct hv_ops {
                               uint8_t irq);
     int (*modified_memory)(struct hv *hv, uint32_t domid, uint64_t first_pfn,
                            uint32_t nr);
+    int (*set_mem_type)(struct hv *hv, uint32_t domid, enum hv_mem_type t,
+                        uint64_t first_pfn, uint32_t nr);
     int (*shutdown)(struct hv *hv, uint32_t domid, enum hv_shutdown_reason r);
 };
 

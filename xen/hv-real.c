@@ -417,6 +417,15 @@ static int hv_real_modified_memory(struct hv *hv, uint32_t domid,
         R(hv)->dmod, (domid_t)domid, first_pfn, nr));
 }
 
+static int hv_real_set_mem_type(struct hv *hv, uint32_t domid,
+                                enum hv_mem_type t, uint64_t first_pfn,
+                                uint32_t nr)
+{
+    return hv_neg_errno(xendevicemodel_set_mem_type(
+        R(hv)->dmod, (domid_t)domid,
+        t == HV_MEM_RAM_RO ? HVMMEM_ram_ro : HVMMEM_ram_rw, first_pfn, nr));
+}
+
 static int hv_real_shutdown(struct hv *hv, uint32_t domid,
                             enum hv_shutdown_reason reason)
 {
@@ -455,6 +464,7 @@ static const struct hv_ops hv_real_ops = {
     .set_pci_intx_level = hv_real_set_pci_intx_level,
     .set_pci_link_route = hv_real_set_pci_link_route,
     .modified_memory = hv_real_modified_memory,
+    .set_mem_type = hv_real_set_mem_type,
     .shutdown = hv_real_shutdown,
 };
 

@@ -267,6 +267,16 @@ static int hv_sim_modified_memory(struct hv *hv, uint32_t domid,
     return hvc_modified_memory(hv_sim_c(hv), domid, first_pfn, nr);
 }
 
+static int hv_sim_set_mem_type(struct hv *hv, uint32_t domid,
+                               enum hv_mem_type t, uint64_t first_pfn,
+                               uint32_t nr)
+{
+    return hvc_set_mem_type(hv_sim_c(hv), domid,
+                            t == HV_MEM_RAM_RO ? HVC_MEM_RAM_RO
+                                               : HVC_MEM_RAM_RW,
+                            first_pfn, nr);
+}
+
 static int hv_sim_shutdown(struct hv *hv, uint32_t domid,
                            enum hv_shutdown_reason r)
 {
@@ -304,6 +314,7 @@ static const struct hv_ops hv_sim_ops = {
     .set_pci_intx_level = hv_sim_set_pci_intx_level,
     .set_pci_link_route = hv_sim_set_pci_link_route,
     .modified_memory = hv_sim_modified_memory,
+    .set_mem_type = hv_sim_set_mem_type,
     .shutdown = hv_sim_shutdown,
 };
 

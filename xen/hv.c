@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "xen/hv-ops.h"
@@ -190,6 +191,15 @@ int hv_modified_memory(struct hv *hv, uint32_t domid, uint64_t first_pfn,
                        uint32_t nr)
 {
     return hv->ops->modified_memory(hv, domid, first_pfn, nr);
+}
+
+int hv_set_mem_type(struct hv *hv, uint32_t domid, enum hv_mem_type t,
+                    uint64_t first_pfn, uint32_t nr)
+{
+    if (t != HV_MEM_RAM_RW && t != HV_MEM_RAM_RO) {
+        return -EINVAL;
+    }
+    return hv->ops->set_mem_type(hv, domid, t, first_pfn, nr);
 }
 
 int hv_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason r)

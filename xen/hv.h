@@ -152,6 +152,20 @@ int hv_set_pci_link_route(struct hv *hv, uint32_t domid, uint8_t link,
                           uint8_t irq);
 int hv_modified_memory(struct hv *hv, uint32_t domid, uint64_t first_pfn,
                        uint32_t nr);
+
+/*
+ * Memory types of guest frames, as HVMMEM_* in hvm/hvm_op.h (only the
+ * two a device model of ours sets).  RAM_RO is Xen's p2m_ram_ro: the
+ * guest's own writes to such a frame are discarded (reads work);
+ * mappings made by the device model are not affected.
+ */
+enum hv_mem_type {
+    HV_MEM_RAM_RW = 0,
+    HV_MEM_RAM_RO = 1,
+};
+/* Sets frames [first_pfn, first_pfn + nr) of domid to type t. */
+int hv_set_mem_type(struct hv *hv, uint32_t domid, enum hv_mem_type t,
+                    uint64_t first_pfn, uint32_t nr);
 int hv_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason r);
 
 #endif

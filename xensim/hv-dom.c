@@ -81,6 +81,7 @@ static void hv_dom_release(struct hyp *hs, struct hv_dom *d)
     free(d->gnt_wpins);
     free(d->vcpu);
     free(d->dirty);
+    free(d->ro);
     free(d);
 }
 
@@ -115,7 +116,8 @@ static int hv_dom_memory(struct hv_dom *d)
     d->gnt_wpins = calloc(entries, sizeof(uint16_t));
     d->vcpu = calloc(d->vcpus, sizeof(*d->vcpu));
     d->dirty = calloc((d->mem_pages + 7) / 8, 1);
-    if (!d->gnt_pins || !d->gnt_wpins || !d->vcpu || !d->dirty) {
+    d->ro = calloc((d->mem_pages + 7) / 8, 1);
+    if (!d->gnt_pins || !d->gnt_wpins || !d->vcpu || !d->dirty || !d->ro) {
         return -ENOMEM;
     }
     return 0;

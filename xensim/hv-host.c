@@ -65,6 +65,8 @@ static const struct hv_cmd hv_cmds[HVP_TYPE_MAX] = {
     [HVP_DM_MODMEM] = {hv_h_dm_modmem, HVF_PRIV},
     [HVP_DM_STATE] = {hv_h_dm_state, HVF_PRIV},
     [HVP_DM_DIRTY] = {hv_h_dm_dirty, HVF_PRIV},
+    [HVP_DM_MEMTYPE] = {hv_h_dm_memtype, HVF_PRIV},
+    [HVP_VCPU_MEM] = {hv_h_vcpu_mem, 0},
 };
 
 uint32_t hv_new_id(struct hyp *hs)
@@ -315,7 +317,12 @@ static void hv_conn_read(struct hv_conn *c, int fd)
 {
     uint64_t abuf[HVP_MAX_MSG / 8 + 1];
     char cbuf[CMSG_SPACE(sizeof(int) * HVP_MAX_FDS)];
-    int budget = 64;
+    /*
+     * One message per wake-up: the loop is level-triggered, so more
+     * messages bring it back, and a lone request (the vCPU round trip)
+     * costs no extra recvmsg that would only say EAGAIN.
+     */
+    int budget = 1;
 
     while (budget-- > 0 && !c->dead) {
         struct iovec iov = {abuf, sizeof(abuf)};

@@ -117,6 +117,7 @@ struct hv_dom {
     uint8_t link_route[4];
     uint32_t intx_levels[4];
     uint8_t *dirty;
+    uint8_t *ro; /* per frame: p2m_ram_ro (hv-p2m.c) */
     uint64_t modified_pages;
     uint64_t modified_ops;
     uint64_t ioreqs;
@@ -199,6 +200,10 @@ int hv_dom_init0(struct hyp *hs);
 void hv_dom_free_all(struct hyp *hs);
 hv_handler_fn hv_h_dom_create, hv_h_dom_op, hv_h_dom_info, hv_h_dom_list,
     hv_h_mem_fd, hv_h_dm_irq, hv_h_dm_modmem, hv_h_dm_state, hv_h_dm_dirty;
+
+/* hv-p2m.c */
+bool hv_p2m_ro(const struct hv_dom *d, uint64_t pfn);
+hv_handler_fn hv_h_dm_memtype, hv_h_vcpu_mem;
 
 /* hv-evtchn.c */
 /* The page `ep` reads for events sent by domain `sender` (created). */

@@ -413,18 +413,29 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     struct hv_vcpu *vc = &d->vcpu[v];
     struct hv_conn *w = vc->waiter;
     struct hv_ep *ep = &d->vcpu_ep[v];
-    uint64_t one = 1;
+    struct hv_page *pg;
+    uint32_t port = s->vcpu_port[v];
 
     if (!w) {
         return false;
     }
+    pg = hv_rx_page(hs, ep, s->owner->domid);
+    if (!pg) {
+        hv_vcpu_reply(d, v, -ENOMEM, 0, UINT32_MAX);
+        return false;
+    }
+    /*
+     * The holder first: a client that held this vCPU before and is
+     * still waiting on its eventfd sees it has lost it before any
+     * answer for the new holder can arrive (see hvproto.h).
+     */
+    __atomic_store_n(&pg->bits[HVP_VCPU_HOLDER], (uint64_t)w->ep.id,
+                     __ATOMIC_RELEASE);
     if (vc->told_conn != w->ep.id || vc->told_server != s->uid) {
-        struct hv_page *pg = hv_rx_page(hs, ep, s->owner->domid);
-        struct hvp_ev_vcpu ev = {
-            d->domid, v, s->vcpu_port[v], ep->id, pg ? pg->id : 0, s->uid};
-        int fds[3] = {ep->efd, pg ? pg->fd : -1, s->memfd};
+        struct hvp_ev_vcpu ev = {d->domid, v, port, ep->id, pg->id, s->uid};
+        int fds[3] = {ep->efd, pg->fd, s->memfd};
 
-        if (!pg || hv_send(w, HVP_EV_VCPU, 0, 0, &ev, sizeof(ev), fds, 3)) {
+        if (hv_send(w, HVP_EV_VCPU, 0, 0, &ev, sizeof(ev), fds, 3)) {
             hv_vcpu_reply(d, v, -ENOMEM, 0, UINT32_MAX);
             return false;
         }
@@ -434,13 +445,21 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     __atomic_store_n(&w->status->io_server, s->uid, __ATOMIC_RELAXED);
     __atomic_store_n(&w->status->io_seq, vc->seq, __ATOMIC_RELEASE);
     /*
-     * Only now may the client take the vCPU's wake-up (its eventfd is
-     * shared by every client that drove this vCPU); wake it to start
-     * watching.  Published before the slot is made ready, so no
-     * answer can precede it.
+     * A late notify of an earlier answer may have set the port's bit,
+     * and its wake-up may have been read by the client before it saw
+     * this request named (so it looked at nothing).  With the bit set
+     * the coming answer would write no wake-up: clear it, and wake the
+     * client to look again.  A late notify after this finds the
+     * request named.  No answer for this request exists yet.
      */
-    if (write(w->ep.efd, &one, sizeof(one)) < 0) {
-        /* counter overflow only */
+    if (__atomic_fetch_and(&pg->bits[port / 64], ~(1ull << (port % 64)),
+                           __ATOMIC_ACQ_REL) &
+        (1ull << (port % 64))) {
+        uint64_t one = 1;
+
+        if (write(ep->efd, &one, sizeof(one)) < 0) {
+            /* counter overflow only: it is readable anyway */
+        }
     }
     return true;
 }

@@ -387,9 +387,18 @@ int hvc_evtchn_pending(struct hvc *c)
     if (port >= 0) {
         return port;
     }
-    if (read(c->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN) {
+    /*
+     * The eventfd needs reading once per wake-up, not once per call:
+     * after a read that led to a port, the next empty pick only scans
+     * again (bits are set before the eventfd is written, so anything
+     * notified since that read either shows in the scan or has left
+     * the counter non-zero for the next poll).
+     */
+    if (!c->efd_read && read(c->efd, &cnt, sizeof(cnt)) < 0 &&
+        errno != EAGAIN) {
         return -errno;
     }
+    c->efd_read = false;
     /*
      * Async events first: a binding (EV_PEER) always reaches us before
      * the binder can notify, so every set bit then names a port we
@@ -400,25 +409,9 @@ int hvc_evtchn_pending(struct hvc *c)
         hvc_drain(c);
     }
     hvc_scan(c);
-    return hvc_pick(c);
-}
-
-void hvc_evtchn_rearm(struct hvc *c)
-{
-    uint64_t one = 1, work = 0;
-    unsigned i, w;
-
-    for (w = 0; w < HVP_MAX_PORTS / 64; w++) {
-        work |= c->latched[w] & ~c->masked[w];
-    }
-    for (i = 0; i < c->npgs && !work; i++) {
-        for (w = 0; c->pgs[i].rx && w < HVP_MAX_PORTS / 64; w++) {
-            work |= __atomic_load_n(&c->pgs[i].bits[w], __ATOMIC_RELAXED);
-        }
-    }
-    if (work && c->efd >= 0 && write(c->efd, &one, sizeof(one)) < 0) {
-        /* counter overflow only: a wake-up is pending anyway */
-    }
+    port = hvc_pick(c);
+    c->efd_read = port >= 0;
+    return port;
 }
 
 int hvc_evtchn_mask(struct hvc *c, uint32_t port)

@@ -120,14 +120,20 @@ static struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
 
 /*
  * Whether the daemon has put request `seq` at a server (it names it
- * in our status page first, then makes the slot ready).  Until then
- * the vCPU's wake-up (its eventfd and pending bit) belongs to
- * whichever client the vCPU last served and must not be touched.
+ * in our status page, then makes the slot ready).
  */
 static bool hvc_vcpu_named(struct hvc *c, uint32_t seq)
 {
     return c->status &&
            __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) == seq;
+}
+
+/* Whether we are the client the daemon last put at a server on v. */
+static bool hvc_vcpu_holder(const struct hvc *c, const struct hvc_vcpu *v)
+{
+    return v && v->rx &&
+           __atomic_load_n(&v->rx[HVP_VCPU_HOLDER], __ATOMIC_ACQUIRE) ==
+               c->conn_id;
 }
 
 /* The answer to request `seq` if its server has given it, else false. */
@@ -174,14 +180,12 @@ static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
 }
 
 /*
- * Waits on three things: the socket (failures, unclaimed accesses and
- * async events), our own eventfd (the daemon writes it once it has
- * named this request in the status page) and, only once named, the
- * vCPU's eventfd.  Several clients may drive one vCPU in turn and all
- * hold its eventfd; one that drained it while another's answer was
- * due would leave that client asleep with its bit set, so only the
- * named client reads it.  What we drain from our own eventfd is given
- * back if event channels still have work, for pending() to find.
+ * Waits on the socket (failures, unclaimed accesses, async events) and,
+ * while we are the vCPU's holder, on its eventfd.  Every client that
+ * drove this vCPU holds that eventfd: one that drained it while
+ * another client's answer was due would leave that client asleep with
+ * the port's bit set, so only the holder waits on it, and a count read
+ * just as the daemon made another client holder is given back.
  */
 static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
                          uint32_t seq, struct hvc_io *io)
@@ -194,10 +198,9 @@ static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
 
     for (;;) {
         struct hvc_vcpu *v = hvc_vcpu_find(c, domid, vcpu);
-        bool named = v && hvc_vcpu_named(c, seq);
-        struct pollfd pfd[3] = {{c->fd, POLLIN, 0},
-                                {c->efd, POLLIN, 0},
-                                {named ? v->efd : -1, POLLIN, 0}};
+        struct pollfd pfd[2] = {
+            {c->fd, POLLIN, 0},
+            {hvc_vcpu_holder(c, v) ? v->efd : -1, POLLIN, 0}};
 
         if (hvc_vcpu_answer(c, v, seq, &data, &server)) {
             if (io->dir == IOREQ_READ) {
@@ -206,15 +209,14 @@ static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
             io->server = server;
             return 0;
         }
-        if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
+        if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
             return -errno;
         }
-        if ((pfd[1].revents & POLLIN) && read(c->efd, &cnt, sizeof(cnt)) < 0) {
-            /* drained already */
-        }
-        if ((pfd[2].revents & POLLIN) &&
-            read(pfd[2].fd, &cnt, sizeof(cnt)) < 0) {
-            /* a stale count: the bit decides */
+        if ((pfd[1].revents & POLLIN) &&
+            read(pfd[1].fd, &cnt, sizeof(cnt)) == sizeof(cnt) &&
+            !hvc_vcpu_named(c, seq) && !hvc_vcpu_holder(c, v) &&
+            write(pfd[1].fd, &cnt, sizeof(cnt)) < 0) {
+            /* the new holder's wake-up: given back (cannot overflow) */
         }
         if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             continue;
@@ -264,12 +266,7 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
                             io->buffered ? HVP_IO_BUFFERED : 0};
     int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
 
-    if (rc < 0) {
-        return rc;
-    }
-    rc = hvc_vcpu_wait(c, domid, vcpu, c->seq, io);
-    hvc_evtchn_rearm(c);
-    return rc;
+    return rc < 0 ? rc : hvc_vcpu_wait(c, domid, vcpu, c->seq, io);
 }
 
 static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,
@@ -348,4 +345,57 @@ int hvc_dm_dirty(struct hvc *c, uint32_t domid, uint64_t first, uint32_t nr,
     memcpy(bits, rep.m.elems, rep.m.nelems);
     hvc_reply_close(&rep);
     return 0;
+}
+
+int hvc_set_mem_type(struct hvc *c, uint32_t domid, enum hvc_mem_type t,
+                     uint64_t first_pfn, uint32_t nr)
+{
+    struct hvp_dm_memtype b = {domid, (uint32_t)t, first_pfn, nr, 0};
+
+    return hvc_simple(c, HVP_DM_MEMTYPE, &b, sizeof(b));
+}
+
+/* A store when src is given, else a load into dst. */
+static int hvc_vcpu_mem(struct hvc *c, uint32_t domid, uint64_t gpa,
+                        const void *src, void *dst, uint32_t len,
+                        uint32_t *discarded)
+{
+    bool write = src != NULL;
+    struct hvp_vcpu_mem b = {domid, write, gpa, len, 0};
+    const struct hvp_vcpu_mem_r *o;
+    struct hvc_reply rep;
+    int rc;
+
+    if (len == 0 || len > HVP_VCPU_MEM_MAX) {
+        return -EINVAL;
+    }
+    rc = hvc_call(c, HVP_VCPU_MEM, &b, sizeof(b), src, write ? len : 0, &rep);
+    if (rc < 0) {
+        return rc;
+    }
+    o = rep.m.body;
+    if (rep.m.nelems != (write ? 0 : len) || o->discarded > len) {
+        hvc_reply_close(&rep);
+        return -EPROTO;
+    }
+    if (dst != NULL) {
+        memcpy(dst, rep.m.elems, len);
+    }
+    if (discarded) {
+        *discarded = o->discarded;
+    }
+    hvc_reply_close(&rep);
+    return 0;
+}
+
+int hvc_vcpu_mem_write(struct hvc *c, uint32_t domid, uint64_t gpa,
+                       const void *buf, uint32_t len, uint32_t *discarded)
+{
+    return hvc_vcpu_mem(c, domid, gpa, buf, NULL, len, discarded);
+}
+
+int hvc_vcpu_mem_read(struct hvc *c, uint32_t domid, uint64_t gpa, void *buf,
+                      uint32_t len)
+{
+    return hvc_vcpu_mem(c, domid, gpa, NULL, buf, len, NULL);
 }

@@ -65,10 +65,12 @@ struct hvc_gmap {
 struct hvc {
     int fd;
     uint32_t domid;
+    uint32_t conn_id; /* HELLO's: names us as a vCPU's holder */
     bool priv;
     bool broken;
     uint32_t seq;
     int efd;
+    bool efd_read; /* efd read since the last empty hvc_evtchn_pending */
     struct hvp_status *status;
     uint64_t async_seen;
     struct hvc_port *ports; /* HVP_MAX_PORTS */
@@ -129,11 +131,6 @@ void hvc_mem_fini(struct hvc *c);
 
 /* hvc-evtchn.c */
 void hvc_evtchn_fini(struct hvc *c);
-/*
- * Writes our eventfd again if event channels have work waiting (a
- * latched unmasked port or a set pending bit), after a wait that may
- * have drained it (vCPU I/O).
- */
-void hvc_evtchn_rearm(struct hvc *c);
+
 
 #endif

@@ -226,6 +226,7 @@ static int hvc_hello(struct hvc *c)
         return -EPROTO;
     }
     c->domid = o->domid;
+    c->conn_id = o->conn_id;
     c->priv = o->privileged != 0;
     c->efd = rep.fds[0];
     c->status = mmap(NULL, HVP_PAGE, PROT_READ, MAP_SHARED, rep.fds[1], 0);

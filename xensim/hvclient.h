@@ -219,6 +219,22 @@ int hvc_set_pci_link_route(struct hvc *c, uint32_t domid, uint8_t link,
 int hvc_modified_memory(struct hvc *c, uint32_t domid, uint64_t first_pfn,
                         uint32_t nr);
 
+/* Frame types (HVMMEM_ram_rw / HVMMEM_ram_ro), control domain only. */
+enum hvc_mem_type { HVC_MEM_RAM_RW = 0, HVC_MEM_RAM_RO = 1 };
+int hvc_set_mem_type(struct hvc *c, uint32_t domid, enum hvc_mem_type t,
+                     uint64_t first_pfn, uint32_t nr);
+
+/*
+ * The guest CPU's own store / load of guest-physical memory (a guest
+ * connection: its own domain; the control domain: any), len 1..8192.
+ * A store to read-only frames is discarded there, as Xen's emulator
+ * discards it; *discarded (may be NULL) gets the bytes dropped.
+ */
+int hvc_vcpu_mem_write(struct hvc *c, uint32_t domid, uint64_t gpa,
+                       const void *buf, uint32_t len, uint32_t *discarded);
+int hvc_vcpu_mem_read(struct hvc *c, uint32_t domid, uint64_t gpa, void *buf,
+                      uint32_t len);
+
 /* What device models did to a domain, for tests and the toolstack. */
 struct hvc_dm_state {
     uint32_t isa_levels;

@@ -85,12 +85,18 @@ static const struct hvp_row hvp_table[HVP_TYPE_MAX] = {
     [HVP_EV_PEER] = {"ev-peer", NONE, S(sizeof(struct hvp_bound), 0, 0)},
     [HVP_EV_UNBOUND] = {"ev-unbound", NONE, S(sizeof(struct hvp_port), 0, 0)},
     [HVP_EV_VCPU] = {"ev-vcpu", NONE, S(sizeof(struct hvp_ev_vcpu), 0, 0)},
+    [HVP_DM_MEMTYPE] = {"dm-memtype", S(sizeof(struct hvp_dm_memtype), 0, 0),
+                        NONE},
+    [HVP_VCPU_MEM] = {"vcpu-mem",
+                      S(sizeof(struct hvp_vcpu_mem), 1, HVP_VCPU_MEM_MAX),
+                      S(sizeof(struct hvp_vcpu_mem_r), 1, HVP_VCPU_MEM_MAX)},
 };
 
 _Static_assert(sizeof(struct hvp_hdr) == 16, "header layout");
 _Static_assert(sizeof(struct hvp_vcpu_io) == 40, "vcpu-io layout");
 _Static_assert(sizeof(struct hvp_copy_seg) == 16, "copy-seg layout");
 _Static_assert(sizeof(struct hvp_dm_state_r) == 64, "dm-state layout");
+_Static_assert(sizeof(struct hvp_vcpu_mem) == 24, "vcpu-mem layout");
 
 const char *hvproto_name(unsigned type)
 {

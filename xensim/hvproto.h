@@ -78,6 +78,9 @@ enum hvp_type {
     HVP_EV_PEER,
     HVP_EV_UNBOUND,
     HVP_EV_VCPU,
+    /* requests added later (numbered after the events) */
+    HVP_DM_MEMTYPE,
+    HVP_VCPU_MEM,
     HVP_TYPE_MAX
 };
 
@@ -293,6 +296,38 @@ struct hvp_dm_modmem {
     uint64_t first_pfn;
 };
 
+/* HVMMEM_* types xensim models (hvm/hvm_op.h numbering). */
+enum hvp_mem_type { HVP_MEM_RAM_RW = 0, HVP_MEM_RAM_RO = 1 };
+
+struct hvp_dm_memtype {
+    uint32_t domid;
+    uint32_t mem_type; /* enum hvp_mem_type */
+    uint64_t first_pfn;
+    uint32_t nr;
+    uint32_t pad;
+};
+
+/*
+ * VCPU_MEM: a guest CPU's own load or store of guest-physical memory
+ * (what an HVM guest does through its page tables), done by the daemon
+ * with Xen's p2m rules: stores to RAM_RO frames are discarded.  A
+ * write carries its bytes as trailing elements; a read's reply does.
+ */
+#define HVP_VCPU_MEM_MAX 8192u
+struct hvp_vcpu_mem {
+    uint32_t domid;
+    uint32_t write; /* 1 store, 0 load */
+    uint64_t gpa;
+    uint32_t len; /* 1..HVP_VCPU_MEM_MAX; a write: its element count */
+    uint32_t pad;
+    /* followed by uint8_t data[] (write) */
+};
+struct hvp_vcpu_mem_r {
+    uint32_t discarded; /* bytes of a store that hit RAM_RO frames */
+    uint32_t pad;
+    /* followed by uint8_t data[] (read) */
+};
+
 struct hvp_dm_state_r {
     uint32_t isa_levels;     /* bit n: ISA IRQ n asserted */
     uint32_t irq_events;     /* count of IRQ level ops */
@@ -325,12 +360,16 @@ struct hvp_dirty_r {
  * server's notification on the vCPU's port wakes the client directly
  * (EV_VCPU gave it that port's eventfd and pending page and the
  * server's pages); the client then reads the ioreq_t and sets it back
- * to STATE_IOREQ_NONE.  Only failures come back on the socket.  The
- * daemon writes the client's own eventfd (HELLO's) once it has named
- * the request here: the vCPU's eventfd and pending bit are shared by
- * every client that ever drove that vCPU, and only the client named
- * here may consume them (see hvc-ioreq.c).
+ * to STATE_IOREQ_NONE.  Only failures come back on the socket.
+ *
+ * The vCPU's eventfd and pending page are shared by every client that
+ * ever drove that vCPU.  The daemon keeps, in word HVP_VCPU_HOLDER of
+ * that pending page, the connection id (HELLO's conn_id) of the client
+ * it last put at a server on that vCPU; only that client may wait on
+ * the eventfd, and it gives back a count it read once it sees it is no
+ * longer the holder (see hvc-ioreq.c).
  */
+#define HVP_VCPU_HOLDER (HVP_PAGE / 8 - 1) /* u64 index in the page */
 struct hvp_status {
     uint64_t async;     /* async messages sent so far */
     uint32_t io_seq;    /* the VCPU_IO now at a server */

@@ -15,8 +15,9 @@
  * Received serial bytes are held (up to HVM_RX_HOLD per port) while
  * the UART cannot take them and offered again when the guest reads
  * RBR, as QEMU's chardev layer does; beyond that they are dropped.
- * The machine's timers (UART receive timeouts) run on a loop timer
- * re-armed after every request.
+ * The machine's timers (UART receive timeouts) run on the VM clock
+ * (src/cpu-timers.h: stopped while the VM is, restored by a load)
+ * through a loop timer re-armed after every request and at cont.
  */
 #include "config.h"
 
@@ -26,12 +27,15 @@
 #include <string.h>
 
 #include "chardev.h"
+#include "cpu-timers.h"
 #include "hw/emu/hvm-machine.h"
+#include "hw/emu/hvm-boot.h"
 #include "hw/emu/ioreq.h"
 #include "hw/emu/pc-hv.h"
 #include "hw/pv/pv-machine.h"
 #include "log.h"
 #include "loop.h"
+#include "runstate.h"
 #include "xen/hv.h"
 #include "xendm.h"
 
@@ -54,6 +58,7 @@ struct hvmachine {
     bool srv_up;
     struct loop_timer *timer;
     struct hvm_port ports[MACHINE_MAX_SERIAL];
+    struct fwcfg *fwcfg;            /* -kernel only */
 };
 
 static void hvm_port_flush(struct hvm_port *p)
@@ -99,27 +104,60 @@ static void hvm_chardev_read(struct chardev *cd, const void *buf, size_t len,
     hvm_port_flush(p);
 }
 
+/*
+ * Arms the loop timer for the machine's next deadline.  Deadlines are
+ * VM-clock times; while the VM runs the VM clock advances with the
+ * host's, so the host deadline is now + (next - vm_now).  While the
+ * VM is stopped nothing is due: the idle tick only keeps the timer
+ * alive, and the run-state listener re-arms at cont.
+ */
 static void hvm_rearm(struct hvmachine *hm)
 {
-    int64_t now = hm->host.hv ? pc_hv_ops.now(&hm->host) : 0;
-    int64_t next = machine_run_timers(&hm->m, now);
+    uint64_t host;
+    int64_t now, next;
 
-    if (hm->timer && next >= 0) {
-        loop_timer_mod(hm->x->loop, hm->timer, (uint64_t)next);
+    if (!hm->timer || !hm->x->timers.running) {
+        return;
+    }
+    host = loop_now_ns();
+    now = cpu_timers_now(&hm->x->timers, host);
+    next = machine_run_timers(&hm->m, now);
+    if (next >= 0) {
+        int64_t delay = next - now;
+
+        if (delay < 0 || delay > HVM_IDLE_TICK_NS) {
+            delay = delay < 0 ? 0 : HVM_IDLE_TICK_NS;
+        }
+        loop_timer_mod(hm->x->loop, hm->timer, host + (uint64_t)delay);
     }
 }
 
 static int64_t hvm_tick(struct loop *loop, void *opaque)
 {
     struct hvmachine *hm = opaque;
-    int64_t now = pc_hv_ops.now(&hm->host);
-    int64_t next = machine_run_timers(&hm->m, now);
+    int64_t now, next;
 
     (void)loop;
+    if (!hm->x->timers.running) {
+        return HVM_IDLE_TICK_NS;
+    }
+    now = pc_hv_ops.now(&hm->host);
+    next = machine_run_timers(&hm->m, now);
     if (next < 0 || next - now > HVM_IDLE_TICK_NS) {
         return HVM_IDLE_TICK_NS;
     }
     return next > now ? next - now : 1000;
+}
+
+/* At cont: deadlines set before the stop are due again. */
+static void hvm_runstate(struct xendm *x, enum runstate_id old,
+                         enum runstate_id now, void *opaque)
+{
+    (void)old;
+    (void)opaque;
+    if (now == RUNSTATE_RUNNING && x->hvm_priv != NULL) {
+        hvm_rearm(x->hvm_priv);
+    }
 }
 
 static bool hvm_port_filter(void *opaque, int port)
@@ -138,16 +176,7 @@ static bool hvm_port_filter(void *opaque, int port)
 
 int hvmachine_check(struct xendm *x, char *why, size_t whylen)
 {
-    size_t i;
-
-    (void)why;
-    (void)whylen;
-    for (i = 0; i < x->opts.nlists; i++) {
-        log_warnx("-%s %s: not emulated by xendm's HVM machine; the guest "
-                  "will not see it", x->opts.lists[i].option,
-                  x->opts.lists[i].raw);
-    }
-    return 0;
+    return hvmboot_check(x, why, whylen);
 }
 
 static void hvm_connect_serials(struct hvmachine *hm)
@@ -186,11 +215,19 @@ int hvmachine_prepare(struct xendm *x, char *err, size_t errlen)
     hm->x = x;
     x->hvm_priv = hm;
     pc_hv_host_init(&hm->host, x->hv, x->opts.domid);
+    hm->host.clock = &x->timers;
     machine_config_xenfv(&cfg, x->opts.ram_mb ? x->opts.ram_mb : 128);
     cfg.nr_serial = x->opts.nserials < MACHINE_MAX_SERIAL
                         ? (unsigned)x->opts.nserials
                         : MACHINE_MAX_SERIAL;
     rc = machine_init(&hm->m, &cfg, &pc_hv_ops, &hm->host);
+    if (rc == 0 && x->opts.kernel != NULL) {
+        hm->fwcfg = hvmboot_fwcfg_new(x, err, errlen);
+        if (hm->fwcfg == NULL) {
+            return -EINVAL;
+        }
+        machine_attach_fwcfg(&hm->m, hm->fwcfg);
+    }
     rc = rc ? rc : machine_register_state(&hm->m, x->savevm);
     if (rc < 0) {
         snprintf(err, errlen, "HVM machine: %s", strerror(-rc));
@@ -198,7 +235,13 @@ int hvmachine_prepare(struct xendm *x, char *err, size_t errlen)
     }
     hvm_connect_serials(hm);
     pvmachine_set_port_filter(x, hvm_port_filter, hm);
-    return 0;
+    /* after the VM clock's listener (main_open), so it sees the clock run */
+    rc = runstate_listen(&x->rs, hvm_runstate, NULL);
+    if (rc < 0) {
+        snprintf(err, errlen, "HVM machine: run-state listener: %s",
+                 strerror(-rc));
+    }
+    return rc;
 }
 
 int hvmachine_restrict(struct xendm *x, char *err, size_t errlen)
@@ -249,6 +292,7 @@ void hvmachine_exit(struct xendm *x)
                 chardev_set_reader(hm->ports[i].cd, NULL, NULL);
             }
         }
+        hvmboot_fwcfg_free(hm->fwcfg);
         free(hm);
         x->hvm_priv = NULL;
     }

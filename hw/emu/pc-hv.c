@@ -4,12 +4,16 @@
  * operation; failures are logged (rate-limited: a guest toggling a
  * line must not flood the log) and otherwise ignored, as qemu-xen
  * does, because the guest cannot be answered with an error for an
- * interrupt.  The ROM lock has no seam call yet (Xen's
- * HVMOP_set_mem_type); it is accepted and logged once.
+ * interrupt.  The ROM lock is Xen's set_mem_type on the 64 frames at
+ * 0xc0000 (QEMU's platform_fixed_ioport_writeb: HVMMEM_ram_ro when
+ * locked, HVMMEM_ram_rw when not); its failure is returned, so the
+ * platform device keeps its old flags as QEMU does.
  */
+#include <errno.h>
 #include <time.h>
 
 #include "pc-hv.h"
+#include "cpu-timers.h"
 #include "log.h"
 #include "xen/hv.h"
 #include "src/loop.h"
@@ -19,6 +23,7 @@ static const struct ratelimit pc_hv_rl_init = RATELIMIT_INIT(1000, 5);
 void pc_hv_host_init(struct pc_hv_host *h, struct hv *hv, uint32_t domid)
 {
     h->hv = hv;
+    h->clock = NULL;
     h->domid = domid;
     h->unplugged = 0;
     h->rl = pc_hv_rl_init;
@@ -57,16 +62,22 @@ static void hvh_link_route(void *opaque, unsigned link, unsigned irq)
     }
 }
 
+#define PC_HV_ROM_PFN 0xc0u
+#define PC_HV_ROM_PAGES 0x40u
+
 static int hvh_rom_lock(void *opaque, int locked)
 {
     struct pc_hv_host *h = opaque;
+    int rc = h->hv ? hv_set_mem_type(h->hv, h->domid,
+                                     locked ? HV_MEM_RAM_RO : HV_MEM_RAM_RW,
+                                     PC_HV_ROM_PFN, PC_HV_ROM_PAGES)
+                   : -ENODEV;
 
-    if (locked) {
-        log_ratelimited(&h->rl, "dom%u: ROM lock requested "
-                        "(not enforced: no set_mem_type in the seam)",
-                        h->domid);
+    if (rc < 0) {
+        log_ratelimited(&h->rl, "dom%u: ROM %s failed: %d", h->domid,
+                        locked ? "lock" : "unlock", rc);
     }
-    return 0;
+    return rc;
 }
 
 static void hvh_unplug(void *opaque, unsigned mask)
@@ -80,8 +91,10 @@ static void hvh_unplug(void *opaque, unsigned mask)
 
 static int64_t hvh_now(void *opaque)
 {
-    (void)opaque;
-    return (int64_t)loop_now_ns();
+    const struct pc_hv_host *h = opaque;
+    uint64_t host = loop_now_ns();
+
+    return h->clock ? cpu_timers_now(h->clock, host) : (int64_t)host;
 }
 
 const struct machine_host_ops pc_hv_ops = {

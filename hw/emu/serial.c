@@ -438,8 +438,9 @@ void serial_loaded(struct serial *s)
     int64_t now = serial_now(s);
     int64_t limit = now + (int64_t)(s->st.char_transmit_time * 4);
 
-    /* a deadline from another host's clock: never later than a fresh
-     * timeout would be (earlier only fires the timeout at once) */
+    /* the deadline is on the VM clock the same stream restored, so a
+     * genuine one is at most 4 character times ahead; a later one (a
+     * crafted stream) is cut to that, an earlier one fires at once */
     if (s->st.fifo_timeout_timer > limit) {
         s->st.fifo_timeout_timer = limit;
     }

@@ -219,6 +219,20 @@ int xenbus_write_be(struct xenbus_dev *dev, const char *key, const char *val)
     return bus_write(dev->bus, path, val);
 }
 
+int xenbus_write_fe(struct xenbus_dev *dev, const char *key, const char *val)
+{
+    char path[XB_PATH + 64];
+
+    if (dev->fe[0] == '\0') {
+        return -ENOENT;
+    }
+    if (snprintf(path, sizeof(path), "%s/%s", dev->fe, key) >=
+        (int)sizeof(path)) {
+        return -ENAMETOOLONG;
+    }
+    return bus_write(dev->bus, path, val);
+}
+
 int xenbus_printf_be(struct xenbus_dev *dev, const char *key,
                      const char *fmt, ...)
 {
@@ -393,6 +407,7 @@ static void dev_connect(struct xenbus_dev *dev)
         return;
     }
     dev->connected = true;
+    log_debug("%s: connected", dev->name);
     dev_set_state(dev, XB_CONNECTED);
 }
 
@@ -405,6 +420,8 @@ static void dev_frontend_changed(struct xenbus_dev *dev)
     if (read_path_uint(dev->bus, path, XB_CLOSED, &st) < 0) {
         st = XB_UNKNOWN;
     }
+    log_debug("%s: frontend state %u, backend state %d", dev->name,
+              (unsigned)st, (int)dev->be_state);
     switch ((enum xenbus_state)st) {
     case XB_INITIALISING:
     case XB_INITWAIT:

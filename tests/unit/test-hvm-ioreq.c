@@ -133,6 +133,65 @@ static void test_machine(struct hvc *g, struct hvc *ctl, uint32_t d)
     is_int(vcpu_rd(g, d, PIO, 0x10, 2), 0x49d2, "server still serving");
 }
 
+/*
+ * The platform device's ROM lock (port 0x10, byte write, bit 0) makes
+ * 0xc0000-0xfffff read-only through set_mem_type: the guest CPU's
+ * stores there are discarded from then on, and applied again once
+ * unlocked.  Checked through the daemon's vCPU store and the guest's
+ * own view of its memory.
+ */
+static void test_rom_lock(struct hvc *g, struct hvc *ctl, uint32_t d)
+{
+    static const uint8_t pat[4] = { 0xde, 0xad, 0xbe, 0xef };
+    static const uint8_t other[4] = { 0x11, 0x22, 0x33, 0x44 };
+    uint64_t pages = 0;
+    uint8_t *mem = hvc_memory(g, &pages), back[4];
+    uint32_t dropped = 99;
+
+    if (!ok(mem != NULL && pages > 0x100, "guest memory covers the ROM")) {
+        return;
+    }
+    is_int(hvc_vcpu_mem_write(g, d, 0xc0000, pat, 4, &dropped), 0,
+           "unlocked: vCPU store to 0xc0000");
+    is_int(dropped, 0, "unlocked: nothing discarded");
+    ok(memcmp(mem + 0xc0000, pat, 4) == 0, "unlocked: store applied");
+    is_int(rd(g, d, PIO, 0x10, 1), 0, "platform flags 0");
+
+    is_int(wr(g, d, PIO, 0x10, 1, 1), 0, "guest sets the ROM lock");
+    is_int(rd(g, d, PIO, 0x10, 1), 1, "platform flags read back 1");
+    is_int(hvc_vcpu_mem_write(g, d, 0xc0000, other, 4, &dropped), 0,
+           "locked: vCPU store to 0xc0000 is answered");
+    is_int(dropped, 4, "locked: all 4 bytes discarded");
+    ok(memcmp(mem + 0xc0000, pat, 4) == 0, "locked: memory unchanged");
+    is_int(hvc_vcpu_mem_read(g, d, 0xc0000, back, 4), 0, "locked: vCPU load");
+    ok(memcmp(back, pat, 4) == 0, "locked: reads still work");
+    is_int(hvc_vcpu_mem_write(g, d, 0xffffe, other, 4, &dropped), 0,
+           "locked: store across 0x100000");
+    is_int(dropped, 2, "only the 2 bytes below 0x100000 discarded");
+    ok(mem[0xffffe] == 0 && mem[0x100000] == 0x33 && mem[0x100001] == 0x44,
+       "the bytes above the ROM window landed");
+    is_int(hvc_vcpu_mem_write(g, d, 0xbfffe, other, 4, &dropped), 0,
+           "locked: store across 0xc0000");
+    ok(dropped == 2 && mem[0xbffff] == 0x22 && mem[0xc0000] == 0xde,
+       "below the window applied, inside discarded");
+
+    is_int(wr(g, d, PIO, 0x10, 1, 0), 0, "guest clears the ROM lock");
+    is_int(hvc_vcpu_mem_write(g, d, 0xc0000, other, 4, &dropped), 0,
+           "unlocked again: store");
+    ok(dropped == 0 && memcmp(mem + 0xc0000, other, 4) == 0,
+       "unlocked again: store applied");
+
+    /* the seam's refusals, as Xen's dm_op refuses them */
+    is_int(hvc_set_mem_type(ctl, d, HVC_MEM_RAM_RO, pages - 1, 2), -EINVAL,
+           "set_mem_type past the end of memory refused");
+    is_int(hvc_set_mem_type(ctl, d, (enum hvc_mem_type)3, 0xc0, 1), -EINVAL,
+           "set_mem_type HVMMEM_unused refused");
+    is_int(hvc_set_mem_type(g, d, HVC_MEM_RAM_RO, 0xc0, 1), -EPERM,
+           "a guest cannot set its own memory types");
+    is_int(hvc_vcpu_mem_write(g, d, pages * 4096 - 2, other, 4, NULL),
+           -EINVAL, "vCPU store past the end of memory refused");
+}
+
 static void test_reset(struct hvc *g, struct hvc *ctl, uint32_t d)
 {
     struct hvc_domain_info info;
@@ -162,6 +221,7 @@ int main(void)
     g = dm > 0 ? hvc_open(H.dir, d) : NULL;
     if (g) {
         test_machine(g, ctl, d);
+        test_rom_lock(g, ctl, d);
         test_reset(g, ctl, d);
         hvc_close(g);
     }
