@@ -155,10 +155,10 @@ static void test_rom_lock(struct hvc *g, struct hvc *ctl, uint32_t d)
            "unlocked: vCPU store to 0xc0000");
     is_int(dropped, 0, "unlocked: nothing discarded");
     ok(memcmp(mem + 0xc0000, pat, 4) == 0, "unlocked: store applied");
-    is_int(rd(g, d, PIO, 0x10, 1), 0, "platform flags 0");
+    is_int(vcpu_rd(g, d, PIO, 0x10, 1), 0, "platform flags 0");
 
-    is_int(wr(g, d, PIO, 0x10, 1, 1), 0, "guest sets the ROM lock");
-    is_int(rd(g, d, PIO, 0x10, 1), 1, "platform flags read back 1");
+    is_int(vcpu_wr(g, d, PIO, 0x10, 1, 1), 0, "guest sets the ROM lock");
+    is_int(vcpu_rd(g, d, PIO, 0x10, 1), 1, "platform flags read back 1");
     is_int(hvc_vcpu_mem_write(g, d, 0xc0000, other, 4, &dropped), 0,
            "locked: vCPU store to 0xc0000 is answered");
     is_int(dropped, 4, "locked: all 4 bytes discarded");
@@ -175,7 +175,7 @@ static void test_rom_lock(struct hvc *g, struct hvc *ctl, uint32_t d)
     ok(dropped == 2 && mem[0xbffff] == 0x22 && mem[0xc0000] == 0xde,
        "below the window applied, inside discarded");
 
-    is_int(wr(g, d, PIO, 0x10, 1, 0), 0, "guest clears the ROM lock");
+    is_int(vcpu_wr(g, d, PIO, 0x10, 1, 0), 0, "guest clears the ROM lock");
     is_int(hvc_vcpu_mem_write(g, d, 0xc0000, other, 4, &dropped), 0,
            "unlocked again: store");
     ok(dropped == 0 && memcmp(mem + 0xc0000, other, 4) == 0,
