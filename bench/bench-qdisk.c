@@ -8,7 +8,9 @@
  * Prints ops/s for both and their ratio, plus the peak RSS.
  *
  * Usage: bench-qdisk FILE [SECONDS_PER_SIDE_PER_CASE
- *                           [odirect|xensim|xensim-odirect]]
+ *                           [odirect|xensim|xensim-odirect [CASE]]]
+ * (CASE: run only the cases whose name contains it, for profiling;
+ * BENCH_QDISK_SIDE=xendm or direct runs only that side, likewise)
  * xensim mode (FILE unused): the real xendm binary serves the ring on a
  * private xensim host, this program is the guest's blkfront (its own
  * memory, grants and event channels); the direct side runs in this
@@ -82,10 +84,13 @@ static uint32_t bref(struct bench *b, uint32_t idx)
 
 static void fe_kick(struct bench *b)
 {
-    fring_push(&b->f);
     if (b->sim) {
-        hvc_evtchn_notify(b->sim->guest, b->sd->port);
+        /* As Linux blkfront: notify only when the backend asked to be. */
+        if (fring_push_check(&b->f)) {
+            hvc_evtchn_notify(b->sim->guest, b->sd->port);
+        }
     } else {
+        fring_push(&b->f);
         blkback_queue_kick(b->q);
     }
 }
@@ -95,7 +100,7 @@ static void fe_wait(struct bench *b)
     int p;
 
     if (!b->sim) {
-        loop_run_once(b->loop, 100);
+        harness_step(b->loop, 100);
         return;
     }
     /* wait hands back a pending port (masked): unmask it too. */
@@ -232,11 +237,11 @@ static double run_direct(struct bench *b, double secs)
         direct_issue(b, s);
     }
     while (loop_now_ns() < end) {
-        loop_run_once(b->loop, 100);
+        harness_step(b->loop, 100);
     }
     direct_running = false;
     while (ioeng_inflight(b->disk.eng) > 0) {
-        loop_run_once(b->loop, 100);
+        harness_step(b->loop, 100);
     }
     return (double)b->done / ((double)(loop_now_ns() - t0) / 1e9);
 }
@@ -274,6 +279,7 @@ int main(int argc, char **argv)
     uint8_t *fill;
     const char *cache = "writeback", *mode, *path = argv[1];
     const char *backend = "in-process request path (memcpy grant copy)";
+    const char *side = getenv("BENCH_QDISK_SIDE");
     bool odirect;
 
     if (argc < 2) {
@@ -387,14 +393,19 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         double be[REPS], di[REPS];
 
+        if (argc > 4 && strstr(cases[i].name, argv[4]) == NULL) {
+            continue;
+        }
         b.c = &cases[i];
         /* Alternate the two sides and keep the medians: the machine is
          * shared, and a burst of someone else's work should hit both. */
         for (int r = 0; r < REPS; r++) {
             b.seqpos = 0;
-            be[r] = run_backend(&b, secs / REPS);
+            be[r] = side && strcmp(side, "direct") == 0
+                        ? 0 : run_backend(&b, secs / REPS);
             b.seqpos = 0;
-            di[r] = run_direct(&b, secs / REPS);
+            di[r] = side && strcmp(side, "xendm") == 0
+                        ? 0 : run_direct(&b, secs / REPS);
         }
         qsort(be, REPS, sizeof(double), cmp_double);
         qsort(di, REPS, sizeof(double), cmp_double);

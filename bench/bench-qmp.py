@@ -4,8 +4,13 @@
 qemu-system-x86_64 -M none -S -nodefaults, in the same run on the same
 machine.  Measures exec -> QMP greeting, idle RSS after negotiation, and
 the xen-save-devices-state round trip (to /dev/fdset/N, as libxl
-does), and prints each figure with the ratio xendm / QEMU.
+does), and prints each figure with the ratio xendm / QEMU.  The start
+times of xendm, QEMU and bench-qmp-floor (a program that only accepts
+and writes a greeting: the process-creation floor) are taken
+interleaved, so load on the machine hits all three alike.
 Usage: bench-qmp.py BUILDDIR [RUNS]
+With BENCH_QMP_ALT=PATH in the environment, another xendm binary (e.g.
+one configured --disable-static-deps) is timed in the same interleaving.
 """
 import os
 import shutil
@@ -23,14 +28,18 @@ from qmplib import Qmp  # noqa: E402
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
 XENDM = os.path.join(build, "xendm")
+FLOOR = os.path.join(build, "bench", "bench-qmp-floor")
+ALT = os.environ.get("BENCH_QMP_ALT")
 QEMU = shutil.which("qemu-system-x86_64")
 
 
 def argv_for(kind, fd):
     """libxl's probe form: a listening socket passed as fd=N."""
     chardev = "socket,id=m,fd=%d,server=on,wait=off" % fd
-    if kind == "xendm":
-        return [XENDM, "-S", "-nodefaults", "-no-user-config",
+    if kind == "floor":
+        return [FLOOR, str(fd)]
+    if kind in ("xendm", "alt"):
+        return [XENDM if kind == "xendm" else ALT, "-S", "-nodefaults", "-no-user-config",
                 "-machine", "none", "-chardev", chardev,
                 "-mon", "chardev=m,mode=control"]
     return [QEMU, "-M", "none", "-S", "-nodefaults", "-no-user-config",
@@ -88,12 +97,18 @@ def rss_kib(pid):
     return 0
 
 
+def measure_starts(kinds, d):
+    """exec -> greeting, the kinds interleaved run by run."""
+    starts = {k: [] for k in kinds}
+    for _ in range(runs * 2):
+        for k in kinds:
+            p, sock, dt = start(k, d)
+            starts[k].append(dt)
+            stop(p)
+    return {k: (min(v), statistics.median(v)) for k, v in starts.items()}
+
+
 def measure(kind, d):
-    starts = []
-    for _ in range(runs):
-        p, sock, dt = start(kind, d)
-        starts.append(dt)
-        stop(p)
     p, sock, _ = start(kind, d)
     q = Qmp(sock)
     q.negotiate()
@@ -114,8 +129,7 @@ def measure(kind, d):
     size = os.path.getsize(out)
     q.close()
     stop(p)
-    return (min(starts), statistics.median(starts), rss,
-            statistics.median(saves), size)
+    return rss, statistics.median(saves), size
 
 
 def main():
@@ -123,19 +137,34 @@ def main():
         print("bench-qmp: qemu-system-x86_64 not installed; skipped")
         return 0
     d = tempfile.mkdtemp(prefix="bench-qmp-")
+    kinds = ["xendm", "qemu"] + (["floor"] if os.access(FLOOR, os.X_OK)
+                                  else []) + (["alt"] if ALT else [])
     try:
-        x = measure("xendm", d)
-        q = measure("qemu", d)
+        st = measure_starts(kinds, d)
+        x = st["xendm"] + measure("xendm", d)
+        q = st["qemu"] + measure("qemu", d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     print("## Control plane (xendm -machine none vs qemu-system-x86_64 "
-          "-M none -S -nodefaults; %d runs each)" % runs)
+          "-M none -S -nodefaults; %d interleaved starts each, %d saves)"
+          % (runs * 2, runs * 4))
     print("| figure | xendm | QEMU | ratio |")
     print("|---|---|---|---|")
     print("| exec -> QMP greeting, best | %.2f ms | %.2f ms | 1/%.0f |"
           % (x[0] * 1e3, q[0] * 1e3, q[0] / x[0]))
     print("| exec -> QMP greeting, median | %.2f ms | %.2f ms | 1/%.0f |"
           % (x[1] * 1e3, q[1] * 1e3, q[1] / x[1]))
+    if "floor" in st:
+        f = st["floor"]
+        print("| process floor (bench-qmp-floor: exec, accept, one write), "
+              "best / median | %.2f / %.2f ms | | best reachable 1/%.0f |"
+              % (f[0] * 1e3, f[1] * 1e3, q[0] / f[0]))
+        print("| xendm above the floor, best | %.2f ms | | |"
+              % ((x[0] - f[0]) * 1e3))
+    if "alt" in st:
+        a = st["alt"]
+        print("| %s, best / median | %.2f / %.2f ms | | 1/%.0f |"
+              % (ALT, a[0] * 1e3, a[1] * 1e3, q[0] / a[0]))
     print("| idle RSS | %d KiB | %d KiB | 1/%.0f |"
           % (x[2], q[2], q[2] / x[2]))
     print("| xen-save-devices-state round trip (median) | %.3f ms | %.3f ms "

@@ -52,7 +52,7 @@ static struct json *cmd_version_json(void)
     json_object_set(q, "minor", json_new_int(QMP_QEMU_MINOR));
     json_object_set(q, "major", json_new_int(QMP_QEMU_MAJOR));
     json_object_set(v, "qemu", q);
-    json_object_set(v, "package", json_new_string("xendm-" PACKAGE_VERSION));
+    json_object_set(v, "package", json_new_string(QMP_PACKAGE));
     return v;
 }
 
@@ -160,20 +160,27 @@ static void cmd_change_vnc_password(struct qmp_req *r)
     qmp_return_empty(r);
 }
 
+/* QEMU's none and xenpv machines have no CPUs. */
+unsigned qmp_vcpu_count(const struct xendm *x)
+{
+    if (x->machine != NULL && (x->machine->flags & MACHINE_HVM)) {
+        return x->opts.smp_cpus;
+    }
+    return 0;
+}
+
 static void cmd_query_cpus_fast(struct qmp_req *r)
 {
     struct json *arr = json_new_array();
-    unsigned i, n = 0;
+    unsigned i, n = qmp_vcpu_count(r->x);
 
-    /* QEMU's none and xenpv machines have no CPUs. */
-    if (r->x->machine != NULL && (r->x->machine->flags & MACHINE_HVM)) {
-        n = r->x->opts.smp_cpus;
-    }
     for (i = 0; i < n; i++) {
         struct json *c = json_new_object(), *p = json_new_object();
         char qom[64];
 
-        snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i);
+        /* QEMU's xenfv makes two devices before its CPUs (the lab's
+         * capture: vCPU 0 is device[2]). */
+        snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i + 2);
         json_object_set(p, "core-id", json_new_int(0));
         json_object_set(p, "thread-id", json_new_int(0));
         json_object_set(p, "socket-id", json_new_int(i));
@@ -231,52 +238,6 @@ static void cmd_query_blockstats(struct qmp_req *r)
     cmd_query_block_common(r, true);
 }
 
-static void cmd_hmp(struct qmp_req *r)
-{
-    const char *line = json_string(json_get(r->args, "command-line"));
-    char out[4096];
-    size_t i;
-    int n = 0;
-
-    while (*line == ' ') {
-        line++;
-    }
-    out[0] = '\0';
-    if (strcmp(line, "info status") == 0) {
-        const struct runstate *rs = &r->x->rs;
-
-        n = snprintf(out, sizeof(out), "VM status: %s",
-                     runstate_is_running(rs) ? "running" : "paused");
-        if (!runstate_is_running(rs) && rs->id != RUNSTATE_PAUSED) {
-            n += snprintf(out + n, sizeof(out) - (size_t)n, " (%s)",
-                          runstate_name(rs->id));
-        }
-        snprintf(out + n, sizeof(out) - (size_t)n, "\r\n");
-    } else if (strcmp(line, "info chardev") == 0) {
-        struct json *l = chardev_query(r->x);
-
-        for (i = 0; i < json_array_len(l) && (size_t)n < sizeof(out); i++) {
-            const struct json *c = json_array_at(l, i);
-
-            n += snprintf(out + n, sizeof(out) - (size_t)n,
-                          "%s: filename=%s\r\n",
-                          json_string(json_get(c, "label")),
-                          json_string(json_get(c, "filename")));
-        }
-        json_free(l);
-    } else if (strcmp(line, "info version") == 0) {
-        snprintf(out, sizeof(out), "%d.%d.%d (xendm-%s)\r\n", QMP_QEMU_MAJOR,
-                 QMP_QEMU_MINOR, QMP_QEMU_MICRO, PACKAGE_VERSION);
-    } else if (strcmp(line, "info name") == 0) {
-        if (r->x->opts.name != NULL) {
-            snprintf(out, sizeof(out), "%s\r\n", r->x->opts.name);
-        }
-    } else {
-        snprintf(out, sizeof(out), "unknown command: '%.200s'\r\n", line);
-    }
-    qmp_return(r, json_new_string(out));
-}
-
 static const struct qmp_command qmp_commands[] = {
     {"qmp_capabilities", cmd_qmp_capabilities, {{"enable", QMP_ARG_ARRAY}}},
     {"query-version", cmd_query_version, {{NULL}}},
@@ -303,7 +264,7 @@ static const struct qmp_command qmp_commands[] = {
     {"query-block", cmd_query_block, {{NULL}}},
     {"query-blockstats", cmd_query_blockstats,
      {{"query-nodes", QMP_ARG_BOOL}}},
-    {"human-monitor-command", cmd_hmp,
+    {"human-monitor-command", qmp_cmd_hmp,
      {{"command-line", QMP_ARG_STRING | QMP_ARG_REQUIRED},
       {"cpu-index", QMP_ARG_INT}}},
     {"add-fd", qmp_cmd_add_fd,

@@ -36,5 +36,9 @@ void qmp_cmd_remove_fd(struct qmp_req *r);
 void qmp_cmd_query_fdsets(struct qmp_req *r);
 void qmp_cmd_getfd(struct qmp_req *r);
 void qmp_cmd_closefd(struct qmp_req *r);
+/* qmp-hmp.c: human-monitor-command. */
+void qmp_cmd_hmp(struct qmp_req *r);
+/* vCPUs as query-cpus-fast lists them (0 for none/xenpv). */
+unsigned qmp_vcpu_count(const struct xendm *x);
 
 #endif

@@ -20,6 +20,8 @@ struct json;
 #define QMP_QEMU_MAJOR 7
 #define QMP_QEMU_MINOR 2
 #define QMP_QEMU_MICRO 0
+/* query-version's "package" (needs config.h, included first). */
+#define QMP_PACKAGE "xendm-" PACKAGE_VERSION
 
 /* Caps on what one client may make us hold. */
 #define QMP_MAX_MESSAGE (1u << 20)     /* one JSON message, bytes */

@@ -8,13 +8,17 @@
  * and the client fd belongs to the acceptor or to this module).  A pty
  * master whose slave side is closed reads EIO; it is then taken off
  * the loop and looked at again once a second, so a closed pty cannot
- * spin the loop.  Writes are non-blocking; what does not fit is
- * dropped, as a disconnected serial line drops it.
+ * spin the loop.
+ *
+ * Output and input flow control (a bounded output buffer, producers
+ * called back when it drains, input read only as far as the reader
+ * has room) are in chardev-flow.c.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,28 +29,10 @@
 #include <unistd.h>
 
 #include "chardev.h"
+#include "chardev-int.h"
 #include "qapi/json.h"
 #include "log.h"
 #include "xendm.h"
-
-struct chardev {
-    struct xendm *x;
-    const struct chardev_spec *spec;
-    int listen_fd;
-    int client_fd;            /* owned here unless an acceptor took it */
-    bool created_path;        /* unlink at exit */
-    int dir_fd;               /* the socket's directory, for unlinkat */
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    char pty[64];
-    struct loop_timer *retry;
-    chardev_accept_fn *accept_fn;
-    void *accept_opaque;
-    bool acceptor_busy;       /* the acceptor holds a client */
-    chardev_read_fn *read_fn;
-    void *read_opaque;
-    struct chardev_spec own;  /* spec of a chardev made at run time */
-    char own_id[32];
-};
 
 static int chardev_nonblock(int fd)
 {
@@ -59,45 +45,44 @@ static int chardev_nonblock(int fd)
     return 0;
 }
 
-static void chardev_client_io(struct loop *loop, int fd, unsigned events,
-                              void *opaque);
 static void chardev_listen_io(struct loop *loop, int fd, unsigned events,
                               void *opaque);
+static void chardev_pty_io(struct loop *loop, int fd, unsigned events,
+                           void *opaque);
 
-static void chardev_drop_client(struct chardev *cd)
+void chardev_drop_client(struct chardev *cd)
 {
     if (cd->client_fd >= 0) {
         loop_fd_del(cd->x->loop, cd->client_fd);
         close(cd->client_fd);
         cd->client_fd = -1;
     }
+    cd->input_paused = false;
+    cd->hup_parked = false;
     chardev_client_done(cd);
+    chardev_flow_discard(cd);
 }
 
-/*
- * Reads what fd has and hands it to the reader.  False when the peer
- * is gone (EOF or a hard error); true for data or a transient miss.
- */
-static bool chardev_pump(struct chardev *cd, int fd)
-{
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof(buf));
-
-    if (n > 0) {
-        if (cd->read_fn != NULL) {
-            cd->read_fn(cd, buf, (size_t)n, cd->read_opaque);
-        }
-        return true;
-    }
-    return n < 0 && (errno == EAGAIN || errno == EINTR);
-}
-
-static void chardev_client_io(struct loop *loop, int fd, unsigned events,
-                              void *opaque)
+void chardev_client_io(struct loop *loop, int fd, unsigned events,
+                       void *opaque)
 {
     struct chardev *cd = opaque;
 
-    if (!chardev_pump(cd, fd)) {
+    if ((events & LOOP_WRITE) && chardev_flow_flush(cd) < 0) {
+        chardev_drop_client(cd);
+        return;
+    }
+    if ((events & LOOP_HUP) && !(events & LOOP_READ) && cd->input_paused) {
+        /*
+         * The peer hung up while the reader is full.  EPOLLHUP cannot be
+         * masked, so the fd leaves the loop (its last bytes stay in the
+         * socket) until the reader has room again.
+         */
+        loop_fd_del(loop, fd);
+        cd->hup_parked = true;
+        return;
+    }
+    if ((events & (LOOP_READ | LOOP_HUP)) && !chardev_flow_pump(cd, fd)) {
         chardev_drop_client(cd);
     }
 }
@@ -214,8 +199,9 @@ static int64_t chardev_pty_retry(struct loop *loop, void *opaque)
 {
     struct chardev *cd = opaque;
 
-    if (loop_fd_add(loop, cd->client_fd, LOOP_READ, chardev_client_io,
-                    cd) < 0) {
+    cd->pty_hup = false;
+    if (loop_fd_add(loop, cd->client_fd, chardev_flow_events(cd),
+                    chardev_pty_io, cd) < 0) {
         return -1;
     }
     return -1;
@@ -226,11 +212,18 @@ static void chardev_pty_io(struct loop *loop, int fd, unsigned events,
 {
     struct chardev *cd = opaque;
 
-    if (chardev_pump(cd, fd)) {
-        return;
+    if (!(events & LOOP_WRITE) || chardev_flow_flush(cd) == 0) {
+        /* A paused reader: the master's EPOLLHUP alone says no slave. */
+        if (!(events & (LOOP_READ | LOOP_HUP)) ||
+            (!(cd->input_paused && (events & LOOP_HUP)) &&
+             chardev_flow_pump(cd, fd))) {
+            return;
+        }
     }
     /* No slave open (EIO): look again in a second. */
     loop_fd_del(loop, fd);
+    cd->pty_hup = true;
+    chardev_flow_discard(cd);
     if (cd->retry == NULL) {
         cd->retry = loop_timer_add(loop, 1000000000ull, chardev_pty_retry,
                                    cd);
@@ -369,6 +362,7 @@ void chardev_close_all(struct xendm *x)
         if (cd->dir_fd >= 0) {
             close(cd->dir_fd);
         }
+        free(cd->out);
         free(cd);
     }
     x->nchardevs = 0;
@@ -403,17 +397,8 @@ void chardev_set_reader(struct chardev *cd, chardev_read_fn *fn,
 {
     cd->read_fn = fn;
     cd->read_opaque = opaque;
-}
-
-size_t chardev_write(struct chardev *cd, const void *buf, size_t len)
-{
-    ssize_t n;
-
-    if (cd->client_fd < 0 || cd->accept_fn != NULL) {
-        return 0;
-    }
-    n = write(cd->client_fd, buf, len);
-    return n > 0 ? (size_t)n : 0;
+    cd->room_fn = NULL;
+    chardev_input_ready(cd);
 }
 
 const char *chardev_pty_path(const struct chardev *cd)

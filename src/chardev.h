@@ -6,7 +6,10 @@
  * accepted after it disconnects.  QMP monitors take over a socket's
  * clients (chardev_set_acceptor); the serial ports and PV consoles
  * read and write through chardev_set_reader/chardev_write.  Nothing
- * here blocks the loop: writes that would block are dropped.
+ * here blocks the loop.  Output a connected peer cannot take yet is
+ * kept, up to CHARDEV_OUT_MAX bytes per chardev; beyond that a write
+ * is cut short and the writer is called back (chardev_set_output_ready)
+ * when it may write again, so it holds the guest instead of dropping.
  */
 #ifndef XENDM_CHARDEV_H
 #define XENDM_CHARDEV_H
@@ -19,10 +22,17 @@ struct xendm;
 struct chardev;
 struct json;
 
+/* Pending output kept per chardev while the peer does not read. */
+#define CHARDEV_OUT_MAX (64u << 10)
+
 typedef void chardev_read_fn(struct chardev *cd, const void *buf,
                              size_t len, void *opaque);
 /* A client connected; the acceptor owns fd until chardev_client_done. */
 typedef void chardev_accept_fn(struct chardev *cd, int fd, void *opaque);
+/* Bytes the reader can take now; 0 pauses reading (chardev_input_ready). */
+typedef size_t chardev_room_fn(struct chardev *cd, void *opaque);
+/* A write was cut short earlier; the chardev can take output again. */
+typedef void chardev_ready_fn(struct chardev *cd, void *opaque);
 
 int chardev_open_all(struct xendm *x, char *err, size_t errlen);
 /* Closes every chardev and unlinks the socket paths it created. */
@@ -39,8 +49,26 @@ void chardev_client_done(struct chardev *cd);
 /* Attaches a frontend (serial port, console); NULL detaches. */
 void chardev_set_reader(struct chardev *cd, chardev_read_fn *fn,
                         void *opaque);
-/* Bytes accepted (the rest is dropped), 0 without a peer. */
-size_t chardev_write(struct chardev *cd, const void *buf, size_t len);
+/*
+ * Optional, after chardev_set_reader: input is read only as far as the
+ * reader has room, the rest stays with the peer (whose writes then
+ * block) until the reader calls chardev_input_ready.
+ */
+void chardev_set_input_room(struct chardev *cd, chardev_room_fn *fn);
+void chardev_input_ready(struct chardev *cd);
+/*
+ * Bytes taken (sent or kept), fewer than len when the buffer is full:
+ * the output-ready callback then follows once it has drained.  -EPIPE
+ * without a peer: the bytes are not taken and should be dropped.
+ */
+ssize_t chardev_write(struct chardev *cd, const void *buf, size_t len);
+/* The writer to call back after a short write; NULL detaches. */
+void chardev_set_output_ready(struct chardev *cd, chardev_ready_fn *fn,
+                              void *opaque);
+/* A peer takes output now (a client, or a pty with its slave open). */
+bool chardev_connected(const struct chardev *cd);
+/* Output kept for the peer, bytes (<= CHARDEV_OUT_MAX). */
+size_t chardev_output_pending(const struct chardev *cd);
 /* "/dev/pts/N" for a pty, else NULL. */
 const char *chardev_pty_path(const struct chardev *cd);
 

@@ -5,7 +5,9 @@
  * PV backends and has no emulated devices; the PV area extends its
  * ops (backend_types, prepare/start/exit).  `xenfv` and `pc,accel=xen`
  * are the HVM machine (hw/emu/hvm-machine.c): the emulated PC behind
- * an ioreq server, plus the same PV backends.
+ * an ioreq server, plus the same PV backends (and so the same
+ * query-block/query-blockstats: the qdisk disks a guest uses once it
+ * has unplugged the emulated ones).
  */
 #include "config.h"
 
@@ -84,7 +86,8 @@ static const struct machine_ops machine_xenpv_ops = {
         .name = (NAME), .flags = MACHINE_NEEDS_XEN | MACHINE_HVM,            \
         .check = hvmachine_check, .prepare = hvmachine_prepare,              \
         .restrict_handles = hvmachine_restrict, .start = hvmachine_start,    \
-        .exit = hvmachine_exit, .backend_types = pv_backend_types,           \
+        .exit = hvmachine_exit, .query_block = machine_pv_query_block,       \
+        .backend_types = pv_backend_types,                                   \
     }
 
 static const struct machine_ops machine_xenfv_ops = MACHINE_HVM_OPS("xenfv");

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "xen/store.h"
 #include "xendm.h"
 
 /* "name", or "uid:gid" as newer QEMU accepts. */
@@ -111,6 +112,10 @@ int privs_drop(struct xendm *x, char *err, size_t errlen)
         if (rc < 0) {
             return rc;
         }
+    }
+    if (x->opts.domid_restrict) {
+        /* As QEMU's libxenstore under xentoolcore_restrict_all. */
+        store_restrict(x->store);
     }
     if (x->opts.chroot_dir != NULL) {
         rc = privs_chroot(x->opts.chroot_dir, err, errlen);

@@ -35,6 +35,12 @@ typedef void store_watch_fn(struct store *st, const char *path,
 /* Connects (XENSTORED_PATH is honoured by libxenstore). */
 struct store *store_open(char *err, size_t errlen);
 void store_close(struct store *st);
+/*
+ * -xen-domid-restrict: closes the connection as QEMU's libxenstore
+ * does under xentoolcore_restrict_all; every later call fails EPERM.
+ */
+int store_restrict(struct store *st);
+bool store_restricted(const struct store *st);
 
 /* The value (NUL-terminated, length in *len if non-NULL); free() it. */
 char *store_read(struct store *st, const char *path, size_t *len);

@@ -5,16 +5,26 @@
  *
  * Theory of operation.  For every device/vbd/<id> the frontend reads
  * its backend path, waits for the backend to reach InitWait, reads
- * what it offers (max-ring-page-order, feature-persistent,
- * feature-max-indirect-segments, sectors, sector-size), allocates and
- * grants a ring of 2^order pages in its own memory, binds an unbound
- * event channel for the backend, writes ring-ref (or ring-page-order
- * and ring-ref<N>), event-channel, protocol and feature-persistent in
- * one transaction, goes Initialised, waits for Connected and goes
- * Connected.  Data pages are granted once and reused (the persistent
- * pattern; correct whether or not the backend maps persistently).
- * Requests with more than 11 segments go as BLKIF_OP_INDIRECT when
- * the backend offers it.
+ * what it offers (max-ring-page-order, multi-queue-max-queues,
+ * feature-persistent, feature-max-indirect-segments, sectors,
+ * sector-size), and for each queue allocates and grants a ring of
+ * 2^order pages in its own memory and binds an unbound event channel
+ * for the backend.  It writes, in one transaction, Linux
+ * xen-blkfront's layout: ring-page-order (order > 0), then with one
+ * queue ring-ref (or ring-ref<N>) and event-channel at the top, with
+ * several multi-queue-num-queues and the same keys under queue-<q>/;
+ * protocol and feature-persistent; then goes Initialised, waits for
+ * Connected and goes Connected.
+ *
+ * Grants: when both sides do feature-persistent, data and indirect
+ * pages are granted once (read-write) and reused, as Linux does.
+ * Otherwise each request grants its pages just before it is queued
+ * (read-only for writes) and ends the grants when its response comes
+ * back; a grant the backend still holds then (GTF_reading/writing
+ * set) is a backend bug and fails the run.  Requests with more than 11
+ * segments go as BLKIF_OP_INDIRECT when the backend offers it.
+ * Segments need not be whole pages: a request may start first_sect
+ * sectors into its first page and end anywhere in its last.
  *
  * Everything the backend writes (xenstore values, ring responses) is
  * untrusted: response ids are checked against what is in flight and
@@ -104,12 +114,13 @@ static int wait_be_state(struct blk *b, unsigned want_min, unsigned want_max)
     return -ETIMEDOUT;
 }
 
-static int setup_ring(struct blk *b)
+/* Allocates, grants and initialises queue qi's ring; refs out. */
+static int setup_ring(struct blk *b, unsigned qi, uint32_t *refs)
 {
+    struct blk_queue *q = &b->q[qi];
     unsigned npages = 1u << b->ring_order, i;
     uint64_t gfn0 = 0, gfn;
     blkif_sring_t *sring = NULL;
-    uint32_t refs[16];
 
     for (i = 0; i < npages; i++) {
         void *p = guest_page_alloc(b->g, &gfn);
@@ -129,38 +140,62 @@ static int setup_ring(struct blk *b)
         refs[i] = (uint32_t)ref;
     }
     SHARED_RING_INIT(sring);
-    FRONT_RING_INIT(&b->ring, sring, (size_t)HVC_PAGE_SIZE * npages);
-    b->port = hvc_evtchn_alloc_unbound(b->g->hv, b->be_domid);
-    if (b->port < 0) {
-        return b->port;
+    FRONT_RING_INIT(&q->ring, sring, (size_t)HVC_PAGE_SIZE * npages);
+    q->port = hvc_evtchn_alloc_unbound(b->g->hv, b->be_domid);
+    return q->port < 0 ? q->port : 0;
+}
+
+/* One queue's keys, at the top (one queue) or under queue-<qi>/. */
+static int write_queue_keys(struct blk *b, xs_transaction_t t, unsigned qi,
+                            const uint32_t *refs)
+{
+    char pre[24] = "", key[48];
+    unsigned i;
+    int rc = 0;
+
+    if (b->nqueues > 1) {
+        snprintf(pre, sizeof(pre), "queue-%u/", qi);
     }
+    if (b->ring_order == 0) {
+        snprintf(key, sizeof(key), "%sring-ref", pre);
+        rc = fe_write(b, t, key, refs[0]);
+    }
+    for (i = 0; rc == 0 && b->ring_order > 0 && i < (1u << b->ring_order);
+         i++) {
+        snprintf(key, sizeof(key), "%sring-ref%u", pre, i);
+        rc = fe_write(b, t, key, refs[i]);
+    }
+    snprintf(key, sizeof(key), "%sevent-channel", pre);
+    return rc == 0 ? fe_write(b, t, key, (unsigned)b->q[qi].port) : rc;
+}
+
+static int publish_rings(struct blk *b, uint32_t refs[][16])
+{
     for (;;) {
         xs_transaction_t t = xs_transaction_start(b->g->xs);
+        char path[256];
+        unsigned qi;
         int rc = 0;
+
         if (t == XBT_NULL) {
             return -errno;
         }
-        if (b->ring_order == 0) {
-            rc = fe_write(b, t, "ring-ref", refs[0]);
-        } else {
+        if (b->ring_order > 0) {
             rc = fe_write(b, t, "ring-page-order", b->ring_order);
-            for (i = 0; rc == 0 && i < npages; i++) {
-                char key[32];
-                snprintf(key, sizeof(key), "ring-ref%u", i);
-                rc = fe_write(b, t, key, refs[i]);
-            }
+        }
+        if (rc == 0 && b->nqueues > 1) {
+            rc = fe_write(b, t, "multi-queue-num-queues", b->nqueues);
+        }
+        for (qi = 0; rc == 0 && qi < b->nqueues; qi++) {
+            rc = write_queue_keys(b, t, qi, refs[qi]);
+        }
+        snprintf(path, sizeof(path), "%s/protocol", b->fe);
+        if (rc == 0 && !xs_write(b->g->xs, t, path, XEN_IO_PROTO_ABI_NATIVE,
+                                 strlen(XEN_IO_PROTO_ABI_NATIVE))) {
+            rc = -errno;
         }
         if (rc == 0) {
-            rc = fe_write(b, t, "event-channel", (unsigned)b->port);
-        }
-        if (rc == 0) {
-            char path[256];
-            snprintf(path, sizeof(path), "%s/protocol", b->fe);
-            rc = xs_write(b->g->xs, t, path, XEN_IO_PROTO_ABI_NATIVE,
-                          strlen(XEN_IO_PROTO_ABI_NATIVE)) ? 0 : -errno;
-        }
-        if (rc == 0) {
-            rc = fe_write(b, t, "feature-persistent", 1);
+            rc = fe_write(b, t, "feature-persistent", b->persistent);
         }
         if (rc == 0) {
             rc = fe_write(b, t, "state", XenbusStateInitialised);
@@ -178,28 +213,39 @@ static int setup_ring(struct blk *b)
     }
 }
 
-static int alloc_slots(struct blk *b, unsigned segs_per_req)
+/* Grants (or, not persistent, only reserves the refs of) a page. */
+static int slot_page(struct blk *b, uint8_t **page, uint64_t *gfn,
+                     uint32_t *gref, bool ro)
 {
-    unsigned i, s;
-    uint64_t gfn;
+    int ref;
 
-    for (i = 0; i < b->qd; i++) {
-        struct blk_slot *sl = &b->slot[i];
-        for (s = 0; s < segs_per_req; s++) {
-            int ref;
-            if ((sl->data[s] = guest_page_alloc(b->g, &gfn)) == NULL ||
-                (ref = guest_grant(b->g, b->be_domid, gfn, false)) < 0) {
-                return -ENOMEM;
+    if ((*page = guest_page_alloc(b->g, gfn)) == NULL ||
+        (ref = guest_grant(b->g, b->be_domid, *gfn, ro)) < 0) {
+        return -ENOMEM;
+    }
+    *gref = (uint32_t)ref;
+    return b->persistent ? 0 : hvc_grant_end(b->g->hv, *gref);
+}
+
+static int alloc_slots(struct blk *b)
+{
+    unsigned qi, i, s;
+    int rc;
+
+    for (qi = 0; qi < b->nqueues; qi++) {
+        for (i = 0; i < b->qd; i++) {
+            struct blk_slot *sl = &b->q[qi].slot[i];
+            for (s = 0; s < b->slot_segs; s++) {
+                if ((rc = slot_page(b, &sl->data[s], &sl->gfn[s],
+                                    &sl->gref[s], false)) < 0) {
+                    return rc;
+                }
             }
-            sl->gref[s] = (uint32_t)ref;
-        }
-        if (segs_per_req > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
-            int ref;
-            if ((sl->ind = guest_page_alloc(b->g, &gfn)) == NULL ||
-                (ref = guest_grant(b->g, b->be_domid, gfn, true)) < 0) {
-                return -ENOMEM;
+            if (b->slot_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST &&
+                (rc = slot_page(b, &sl->ind, &sl->ind_gfn, &sl->ind_gref,
+                                true)) < 0) {
+                return rc;
             }
-            sl->ind_gref = (uint32_t)ref;
         }
     }
     return 0;
@@ -208,8 +254,8 @@ static int alloc_slots(struct blk *b, unsigned segs_per_req)
 /* The whole connection handshake for one disk. */
 int blkfront_connect(struct blk *b, const struct blk_params *o)
 {
-    unsigned segs = o->segs;
-    unsigned max_order;
+    uint32_t refs[BLK_MAX_QUEUES][16];
+    unsigned max_order, max_q, qi;
     char *v;
     int rc;
 
@@ -231,21 +277,42 @@ int blkfront_connect(struct blk *b, const struct blk_params *o)
     if (b->ring_order > 4) {
         b->ring_order = 4;
     }
-    b->persistent = be_num(b, "feature-persistent", 0) != 0;
+    max_q = (unsigned)be_num(b, "multi-queue-max-queues", 1);
+    b->nqueues = o->queues < max_q ? o->queues : max_q;
+    if (b->nqueues > BLK_MAX_QUEUES) {
+        b->nqueues = BLK_MAX_QUEUES;
+    }
+    if (b->nqueues == 0) {
+        b->nqueues = 1;
+    }
+    b->persistent = o->persistent &&
+                    be_num(b, "feature-persistent", 0) != 0;
     b->max_indirect = (unsigned)be_num(b, "feature-max-indirect-segments", 0);
-    if (segs > BLKIF_MAX_SEGMENTS_PER_REQUEST &&
-        (!o->indirect || segs > b->max_indirect)) {
+    b->slot_segs = o->segs;
+    if (!o->indirect || b->max_indirect < BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+        b->max_indirect = 0;
+    }
+    if (b->max_indirect > BLK_MAX_SEGS) {
+        b->max_indirect = BLK_MAX_SEGS;
+    }
+    if (b->slot_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST &&
+        b->slot_segs > b->max_indirect) {
         fprintf(stderr, "blkfront %s: %u segments per request need "
-                "indirect descriptors (backend offers %u)\n", b->fe, segs,
-                b->max_indirect);
+                "indirect descriptors (backend offers %u)\n", b->fe,
+                b->slot_segs, b->max_indirect);
         return -EOPNOTSUPP;
     }
     b->qd = o->qd;
-    if ((rc = setup_ring(b)) < 0 || (rc = alloc_slots(b, segs)) < 0) {
+    for (qi = 0; qi < b->nqueues; qi++) {
+        if ((rc = setup_ring(b, qi, refs[qi])) < 0) {
+            return rc;
+        }
+    }
+    if ((rc = alloc_slots(b)) < 0 || (rc = publish_rings(b, refs)) < 0) {
         return rc;
     }
-    if (b->qd > RING_SIZE(&b->ring)) {
-        b->qd = RING_SIZE(&b->ring);
+    if (b->qd > RING_SIZE(&b->q[0].ring)) {
+        b->qd = RING_SIZE(&b->q[0].ring);
     }
     if ((rc = wait_be_state(b, XenbusStateConnected, XenbusStateConnected)) < 0) {
         return rc;
@@ -260,87 +327,167 @@ int blkfront_connect(struct blk *b, const struct blk_params *o)
     return fe_write(b, XBT_NULL, "state", XenbusStateConnected);
 }
 
-/* Queues one request on slot i; data must already be in the pages. */
-void blkfront_queue(struct blk *b, unsigned i, bool write, uint64_t sector,
-                    unsigned segs)
+unsigned blkfront_max_sectors(const struct blk *b, unsigned first_sect)
 {
-    struct blk_slot *sl = &b->slot[i];
-    unsigned s;
+    return b->slot_segs * 8 - first_sect;
+}
 
+uint8_t *blkfront_sector_ptr(struct blk *b, unsigned qi, unsigned i,
+                             unsigned first_sect, unsigned k)
+{
+    unsigned at = first_sect + k;
+
+    return b->q[qi].slot[i].data[at / 8] + (at % 8) * 512;
+}
+
+/* Not persistent: grants this request's pages for just this request. */
+static int grant_request(struct blk *b, struct blk_slot *sl, bool write)
+{
+    unsigned s;
+    int rc = 0;
+
+    for (s = 0; rc == 0 && s < sl->nsegs; s++) {
+        rc = hvc_grant_access(b->g->hv, sl->gref[s], b->be_domid, sl->gfn[s],
+                              write);
+    }
+    if (rc == 0 && sl->used_ind) {
+        rc = hvc_grant_access(b->g->hv, sl->ind_gref, b->be_domid,
+                              sl->ind_gfn, true);
+    }
+    return rc;
+}
+
+/* Not persistent: ends the grants; -EPROTO if the backend holds one. */
+static int end_request(struct blk *b, struct blk_slot *sl)
+{
+    unsigned s;
+    int rc = 0, r;
+
+    for (s = 0; s < sl->nsegs + sl->used_ind; s++) {
+        uint32_t ref = s < sl->nsegs ? sl->gref[s] : sl->ind_gref;
+        if ((r = hvc_grant_end(b->g->hv, ref)) < 0 && rc == 0) {
+            fprintf(stderr, "blkfront %s: gref %u still in use by the "
+                    "backend after its response (%s)\n", b->fe, ref,
+                    strerror(-r));
+            rc = -EPROTO;
+        }
+    }
+    return rc;
+}
+
+int blkfront_queue(struct blk *b, unsigned qi, unsigned i, bool write,
+                   uint64_t sector, unsigned first_sect, unsigned nsect)
+{
+    struct blk_queue *q = &b->q[qi];
+    struct blk_slot *sl = &q->slot[i];
+    unsigned s, segs = (first_sect + nsect + 7) / 8, left = nsect;
+    struct blkif_request_segment *seg;
+    blkif_request_t *r = RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt);
+    int rc;
+
+    sl->nsegs = segs;
+    sl->used_ind = segs > BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    if (!b->persistent && (rc = grant_request(b, sl, write)) < 0) {
+        return rc;
+    }
     sl->busy = true;
     sl->done = false;
-    sl->id = (b->next_id++ << 8) | i;
-    if (segs <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
-        blkif_request_t *r = RING_GET_REQUEST(&b->ring, b->ring.req_prod_pvt);
+    sl->id = (b->next_id++ << 16) | (qi << 8) | i;
+    if (!sl->used_ind) {
         r->operation = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
         r->nr_segments = (uint8_t)segs;
         r->handle = 0;
         r->id = sl->id;
         r->sector_number = sector;
-        for (s = 0; s < segs; s++) {
-            r->seg[s].gref = sl->gref[s];
-            r->seg[s].first_sect = 0;
-            r->seg[s].last_sect = 7;
-        }
+        seg = r->seg;
     } else {
-        blkif_request_indirect_t *r =
-            (blkif_request_indirect_t *)RING_GET_REQUEST(&b->ring,
-                                                         b->ring.req_prod_pvt);
-        struct blkif_request_segment *seg = (void *)sl->ind;
-        r->operation = BLKIF_OP_INDIRECT;
-        r->indirect_op = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
-        r->nr_segments = (uint16_t)segs;
-        r->id = sl->id;
-        r->sector_number = sector;
-        r->handle = 0;
-        for (s = 0; s < segs; s++) {
-            seg[s].gref = sl->gref[s];
-            seg[s].first_sect = 0;
-            seg[s].last_sect = 7;
-        }
-        r->indirect_grefs[0] = sl->ind_gref;
+        blkif_request_indirect_t *ri = (blkif_request_indirect_t *)r;
+        ri->operation = BLKIF_OP_INDIRECT;
+        ri->indirect_op = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+        ri->nr_segments = (uint16_t)segs;
+        ri->id = sl->id;
+        ri->sector_number = sector;
+        ri->handle = 0;
+        ri->indirect_grefs[0] = sl->ind_gref;
+        seg = (void *)sl->ind;
     }
-    b->ring.req_prod_pvt++;
+    for (s = 0; s < segs; s++) {
+        unsigned first = s == 0 ? first_sect : 0;
+        unsigned last = first + left - 1 < 7 ? first + left - 1 : 7;
+        seg[s].gref = sl->gref[s];
+        seg[s].first_sect = (uint8_t)first;
+        seg[s].last_sect = (uint8_t)last;
+        left -= last - first + 1;
+    }
+    q->ring.req_prod_pvt++;
+    return 0;
 }
 
 int blkfront_kick(struct blk *b)
 {
-    int notify;
+    unsigned qi;
+    int notify, rc;
 
-    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&b->ring, notify);
-    return notify ? hvc_evtchn_notify(b->g->hv, (uint32_t)b->port) : 0;
+    for (qi = 0; qi < b->nqueues; qi++) {
+        RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&b->q[qi].ring, notify);
+        if (notify &&
+            (rc = hvc_evtchn_notify(b->g->hv, (uint32_t)b->q[qi].port)) < 0) {
+            return rc;
+        }
+    }
+    return 0;
 }
 
-/* Collects responses; returns how many completed, or -errno. */
-int blkfront_reap(struct blk *b, int timeout_ms)
+/* Takes queue qi's responses; how many, or -EPROTO. */
+static int reap_queue(struct blk *b, unsigned qi)
 {
-    int more, got = 0, port;
+    struct blk_queue *q = &b->q[qi];
+    int more, got = 0;
 
-    for (;;) {
-        RING_IDX rp = b->ring.sring->rsp_prod, i;
+    do {
+        RING_IDX rp = q->ring.sring->rsp_prod, i;
         rmb();
-        if (rp - b->ring.rsp_cons > RING_SIZE(&b->ring)) {
-            fprintf(stderr, "blkfront %s: backend overran the ring\n", b->fe);
+        if (rp - q->ring.rsp_cons > RING_SIZE(&q->ring)) {
+            fprintf(stderr, "blkfront %s: backend overran the ring "
+                    "(queue %u)\n", b->fe, qi);
             return -EPROTO;
         }
-        for (i = b->ring.rsp_cons; i != rp; i++) {
-            blkif_response_t *r = RING_GET_RESPONSE(&b->ring, i);
+        for (i = q->ring.rsp_cons; i != rp; i++) {
+            blkif_response_t *r = RING_GET_RESPONSE(&q->ring, i);
             unsigned idx = (unsigned)(r->id & 0xff);
-            if (idx >= b->qd || !b->slot[idx].busy ||
-                b->slot[idx].id != r->id) {
-                fprintf(stderr, "blkfront %s: response with unknown id\n",
-                        b->fe);
+            struct blk_slot *sl = &q->slot[idx % BLK_MAX_QD];
+            if (idx >= b->qd || ((r->id >> 8) & 0xff) != qi || !sl->busy ||
+                sl->id != r->id) {
+                fprintf(stderr, "blkfront %s: response with unknown id on "
+                        "ring %u\n", b->fe, qi);
                 return -EPROTO;
             }
-            b->slot[idx].status = r->status;
-            b->slot[idx].done = true;
-            b->slot[idx].busy = false;
+            sl->status = r->status;
+            sl->done = true;
+            sl->busy = false;
+            if (!b->persistent && end_request(b, sl) < 0) {
+                return -EPROTO;
+            }
             got++;
         }
-        b->ring.rsp_cons = rp;
-        RING_FINAL_CHECK_FOR_RESPONSES(&b->ring, more);
-        if (more) {
-            continue;
+        q->ring.rsp_cons = rp;
+        RING_FINAL_CHECK_FOR_RESPONSES(&q->ring, more);
+    } while (more);
+    return got;
+}
+
+/* Collects responses from every queue; how many, or -errno. */
+int blkfront_reap(struct blk *b, int timeout_ms)
+{
+    int got, port, rc;
+    unsigned qi;
+
+    for (;;) {
+        for (got = 0, qi = 0; qi < b->nqueues; qi++) {
+            if ((rc = reap_queue(b, qi)) < 0) {
+                return rc;
+            }
+            got += rc;
         }
         if (got > 0 || timeout_ms == 0) {
             return got;

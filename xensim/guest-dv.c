@@ -3,7 +3,12 @@
  * The `disk-verify` workload: over blkfront (guest-blk.c) it writes a
  * pattern derived from (seed, sector) over a region of every PV disk,
  * reads it back and compares, with a configurable request size,
- * alignment, queue depth, ring order and number of loops.  Its
+ * alignment, queue depth, ring order, number of queues, persistent
+ * grants or not, indirect descriptors or not, and number of loops.
+ * With --random 1 every request has its own size (1 sector up to
+ * --io) and starts at a sector offset inside its first page, and the
+ * verify pass cuts the region differently from the write pass, so
+ * requests straddle each other's boundaries.  Its
  * progress is kept in the guest state page, so a save/restore in the
  * middle resumes: sectors written before the save are verified after
  * it.  Exit 0 when every sector matched, 1 on a mismatch, 2 for bad
@@ -24,11 +29,22 @@ struct dv_opts {
     uint64_t size;        /* bytes verified per disk */
     uint64_t io;          /* bytes per request */
     uint64_t align;       /* request offset alignment */
-    unsigned qd;
+    unsigned qd;          /* per queue */
     unsigned ring_order;  /* wanted; capped by the backend */
     bool indirect;
     uint64_t seed;
     uint64_t loops;       /* whole write+verify cycles, seed+loop each */
+    unsigned queues;      /* wanted; capped by the backend */
+    bool persistent;
+    bool random;          /* random sizes and in-page offsets */
+    bool unplug;          /* HVM: unplug emulated disks first */
+    bool vkbd;            /* connect every vkbd too */
+};
+
+/* One request of a round: where it went and what it covers. */
+struct dv_req {
+    unsigned qi, slot, first, nsect;
+    uint64_t sector;
 };
 
 /* ---------------------------------------------------------------- pattern */
@@ -79,7 +95,8 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
 {
     int i;
 
-    *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1, 1 };
+    *o = (struct dv_opts){ 4u << 20, 16384, 4096, 8, 2, true, 1, 1, 1,
+                           true, false, false, false };
     /* Options come in pairs: NAME VALUE. */
     for (i = 0; i < argc; i += 2) {
         uint64_t v;
@@ -102,12 +119,23 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
             o->seed = v;
         } else if (strcmp(argv[i], "--loops") == 0) {
             o->loops = v;
+        } else if (strcmp(argv[i], "--queues") == 0) {
+            o->queues = (unsigned)v;
+        } else if (strcmp(argv[i], "--persistent") == 0) {
+            o->persistent = v != 0;
+        } else if (strcmp(argv[i], "--random") == 0) {
+            o->random = v != 0;
+        } else if (strcmp(argv[i], "--unplug") == 0) {
+            o->unplug = v != 0;
+        } else if (strcmp(argv[i], "--vkbd") == 0) {
+            o->vkbd = v != 0;
         } else {
             return -EINVAL;
         }
     }
     if (o->io < 4096 || o->io % 4096 != 0 ||
-        o->io / 4096 > BLK_MAX_SEGS || o->align < 512 ||
+        o->io / 4096 > BLK_MAX_SEGS - 1 || o->align < 512 ||
+        o->queues < 1 || o->queues > BLK_MAX_QUEUES ||
         o->align % 512 != 0 || o->qd < 1 || o->qd > BLK_MAX_QD ||
         o->size < o->io || o->ring_order > 4 || o->loops < 1 ||
         o->loops > 1000000) {
@@ -116,32 +144,112 @@ static int parse_opts(int argc, char **argv, struct dv_opts *o)
     return 0;
 }
 
+/* A stateless hash of (seed, position, pass): resumable randomness. */
+static uint64_t dv_hash(uint64_t seed, uint64_t pos, bool write)
+{
+    uint64_t x = seed ^ (pos * 0x9e3779b97f4a7c15ull) ^ (write ? 0 : ~0ull);
+
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* The next request's shape at *pos; false when the region is done. */
+static bool dv_next(struct blk *b, const struct dv_opts *o, bool write,
+                    uint64_t *pos, uint64_t end, struct dv_req *r)
+{
+    unsigned max;
+
+    if (!o->random) {
+        if (*pos + o->io > end) {
+            return false;
+        }
+        r->first = 0;
+        r->nsect = (unsigned)(o->io / 512);
+        r->sector = *pos / 512;
+        *pos += o->align > o->io ? o->align : o->io;
+        return true;
+    }
+    if (*pos + 512 > end) {
+        return false;
+    }
+    uint64_t h = dv_hash(o->seed, *pos, write);
+    r->first = (unsigned)(h & 7);
+    max = blkfront_max_sectors(b, r->first);
+    if (max > o->io / 512) {
+        max = (unsigned)(o->io / 512);
+    }
+    r->nsect = 1 + (unsigned)((h >> 8) % max);
+    if (*pos + (uint64_t)r->nsect * 512 > end) {
+        r->nsect = (unsigned)((end - *pos) / 512);
+    }
+    r->sector = *pos / 512;
+    *pos += (uint64_t)r->nsect * 512;
+    return true;
+}
+
+/* Checks one completed request of a round. */
+static void dv_check(struct blk *b, const struct dv_opts *o, bool write,
+                     const struct dv_req *r, uint64_t *bad)
+{
+    struct blk_slot *sl = &b->q[r->qi].slot[r->slot];
+    unsigned k;
+
+    if (sl->status != BLKIF_RSP_OKAY) {
+        fprintf(stderr, "blkfront %s: %s at sector %llu failed (%d)\n", b->fe,
+                write ? "write" : "read", (unsigned long long)r->sector,
+                sl->status);
+        (*bad)++;
+        return;
+    }
+    for (k = 0; !write && k < r->nsect; k++) {
+        if (!pattern_check(blkfront_sector_ptr(b, r->qi, r->slot, r->first, k),
+                           r->sector + k, o->seed)) {
+            if (*bad < 5) {
+                fprintf(stderr, "blkfront %s: sector %llu differs\n", b->fe,
+                        (unsigned long long)(r->sector + k));
+            }
+            (*bad)++;
+        }
+    }
+}
+
 /* One pass (write or verify) over [start, end) of a disk. */
 static int dv_pass(struct blk *b, const struct dv_opts *o, bool write,
                    uint64_t *pos, uint64_t end, uint64_t *bad)
 {
-    unsigned segs = (unsigned)(o->io / HVC_PAGE_SIZE), i, s;
-    uint64_t spr = o->io / 512;
+    struct dv_req reqs[BLK_MAX_QUEUES * BLK_MAX_QD];
 
     while (*pos < end) {
-        unsigned queued = 0;
-        uint64_t sect[BLK_MAX_QD];
+        unsigned queued = 0, qi, i, k;
         int rc;
 
         if (guest_control(b->g, 0) == GUEST_CTL_SUSPEND) {
             return -EINTR;
         }
-        for (i = 0; i < b->qd && *pos + o->io <= end; i++) {
-            sect[i] = *pos / 512;
-            if (write) {
-                for (s = 0; s < spr; s++) {
-                    pattern_fill(b->slot[i].data[s / 8] + (s % 8) * 512,
-                                 sect[i] + s, o->seed);
+        /* A round: up to qd requests on every queue, spread evenly. */
+        for (i = 0; i < b->qd; i++) {
+            for (qi = 0; qi < b->nqueues; qi++) {
+                struct dv_req *r = &reqs[queued];
+                if (!dv_next(b, o, write, pos, end, r)) {
+                    break;
                 }
+                r->qi = qi;
+                r->slot = i;
+                for (k = 0; write && k < r->nsect; k++) {
+                    pattern_fill(blkfront_sector_ptr(b, qi, i, r->first, k),
+                                 r->sector + k, o->seed);
+                }
+                if ((rc = blkfront_queue(b, qi, i, write, r->sector, r->first,
+                                         r->nsect)) < 0) {
+                    fprintf(stderr, "blkfront %s: cannot grant: %s\n", b->fe,
+                            strerror(-rc));
+                    return rc;
+                }
+                queued++;
             }
-            blkfront_queue(b, i, write, sect[i], segs);
-            queued++;
-            *pos += o->align > o->io ? o->align : o->io;
         }
         if (queued == 0) {
             break;
@@ -159,23 +267,7 @@ static int dv_pass(struct blk *b, const struct dv_opts *o, bool write,
             done += (unsigned)rc;
         }
         for (i = 0; i < queued; i++) {
-            if (b->slot[i].status != BLKIF_RSP_OKAY) {
-                fprintf(stderr, "blkfront %s: %s at sector %llu failed (%d)\n",
-                        b->fe, write ? "write" : "read",
-                        (unsigned long long)sect[i], b->slot[i].status);
-                (*bad)++;
-                continue;
-            }
-            for (s = 0; !write && s < spr; s++) {
-                if (!pattern_check(b->slot[i].data[s / 8] + (s % 8) * 512,
-                                   sect[i] + s, o->seed)) {
-                    if (*bad < 5) {
-                        fprintf(stderr, "blkfront %s: sector %llu differs\n",
-                                b->fe, (unsigned long long)(sect[i] + s));
-                    }
-                    (*bad)++;
-                }
-            }
+            dv_check(b, o, write, &reqs[i], bad);
         }
     }
     return 0;
@@ -195,11 +287,36 @@ int guest_disk_verify(struct guest *g, int argc, char **argv)
     if (parse_opts(argc, argv, &o) < 0) {
         fprintf(stderr, "disk-verify: usage: disk-verify [--size N] [--io N]"
                 " [--align N] [--qd N] [--ring-order N] [--indirect 0|1]"
+                " [--queues N] [--persistent 0|1] [--random 0|1]"
+                " [--unplug 0|1] [--vkbd 0|1]"
                 " [--seed N] [--loops N]\n");
         return 2;
     }
-    bp = (struct blk_params){ (unsigned)(o.io / HVC_PAGE_SIZE), o.indirect,
-                              o.qd, o.ring_order };
+    /* A page more than --io: random requests start inside a page
+     * (within a direct request's 11 segments without indirect). */
+    bp = (struct blk_params){ (unsigned)(o.io / HVC_PAGE_SIZE) + o.random,
+                              o.indirect, o.qd, o.ring_order, o.queues,
+                              o.persistent };
+    if (o.random && !o.indirect &&
+        bp.segs > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+        bp.segs = BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    }
+    if (o.unplug && !g->resumed) {
+        if ((rc = guest_platform_unplug(g)) < 0) {
+            fprintf(stderr, "disk-verify: unplug failed: %s\n",
+                    strerror(-rc));
+            return 3;
+        }
+        printf("disk-verify: emulated disks and NICs unplugged\n");
+    }
+    if (o.vkbd) {
+        if ((rc = guest_vkbd_connect_all(g)) < 0) {
+            fprintf(stderr, "disk-verify: vkbd connect failed: %s\n",
+                    strerror(-rc));
+            return 3;
+        }
+        printf("disk-verify: %d vkbd(s) connected\n", rc);
+    }
     ids = xs_directory(g->xs, XBT_NULL, "device/vbd", &n);
     for (i = 0; ids != NULL && i < n && ndisks < BLK_MAX_DISKS; i++) {
         struct blk *b = &disks[ndisks];
@@ -216,9 +333,10 @@ int guest_disk_verify(struct guest *g, int argc, char **argv)
                     b->vdev, strerror(-rc));
             return 3;
         }
-        printf("disk-verify: vbd %d connected: %llu sectors, ring order %u, "
-               "%s, indirect %u\n", b->vdev, (unsigned long long)b->sectors,
-               b->ring_order, b->persistent ? "persistent" : "not persistent",
+        printf("disk-verify: vbd %d connected: %llu sectors, %u queue(s), "
+               "ring order %u, %s, indirect %u\n", b->vdev,
+               (unsigned long long)b->sectors, b->nqueues, b->ring_order,
+               b->persistent ? "persistent" : "not persistent",
                b->max_indirect);
         ndisks++;
     }

@@ -175,3 +175,46 @@ int guest_ports(struct guest *g, int argc, char **argv)
     fflush(stdout);
     return worst;
 }
+
+/*
+ * What Linux's xen_unplug_emulated_devices does on an HVM guest before
+ * it uses PV disks and NICs: check the Xen platform device's magic
+ * (0x49d2 at port 0x10) and protocol version (port 0x12), log its
+ * product number and build, then unplug the emulated IDE disks and
+ * NICs (UNPLUG_ALL_IDE_DISKS | UNPLUG_ALL_NICS written to port 0x10).
+ * 0, -ENODEV when there is no platform device, or -errno.
+ */
+int guest_platform_unplug(struct guest *g)
+{
+    static const struct { uint8_t dir; uint32_t size; uint64_t port, val; }
+    steps[] = {
+        { IOREQ_READ, 2, 0x10, 0x49d2 },        /* magic */
+        { IOREQ_READ, 1, 0x12, 1 },             /* protocol version */
+        { IOREQ_WRITE, 2, 0x12, 3 },            /* product: Linux */
+        { IOREQ_WRITE, 4, 0x10, 0x060100 },     /* build */
+        { IOREQ_WRITE, 2, 0x10, 3 },            /* unplug disks, NICs */
+    };
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct hvc_io io = { .type = IOREQ_TYPE_PIO, .dir = steps[i].dir,
+                             .size = steps[i].size, .count = 1,
+                             .addr = steps[i].port };
+        if (io.dir == IOREQ_WRITE) {
+            io.data = steps[i].val;
+        }
+        if ((rc = hvc_vcpu_io(g->hv, g->domid, 0, &io)) < 0) {
+            return rc;
+        }
+        if (io.dir == IOREQ_READ &&
+            (io.data & mask_of(io.size)) != steps[i].val) {
+            fprintf(stderr, "unplug: port 0x%llx read 0x%llx, not 0x%llx\n",
+                    (unsigned long long)steps[i].port,
+                    (unsigned long long)(io.data & mask_of(io.size)),
+                    (unsigned long long)steps[i].val);
+            return -ENODEV;
+        }
+    }
+    return 0;
+}

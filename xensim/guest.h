@@ -66,6 +66,9 @@ void guest_suspend(struct guest *g) __attribute__((noreturn));
 int guest_vkbd_connect_all(struct guest *g);
 unsigned guest_vkbd_poll(struct guest *g);
 
+/* HVM: Linux's unplug of emulated disks and NICs (guest-ports.c). */
+int guest_platform_unplug(struct guest *g);
+
 /* Workloads. */
 int guest_idle(struct guest *g, int argc, char **argv);
 int guest_disk_verify(struct guest *g, int argc, char **argv);

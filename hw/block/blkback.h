@@ -29,14 +29,15 @@ struct blkback_stats {
     uint64_t rd_time_ns, wr_time_ns, flush_time_ns;
 };
 
+struct blkback_queue;
+
 struct blkback_disk {
     int fd;
     struct ioeng *eng;
     struct blkif_limits lim;
     struct blkback_stats stats;
+    struct blkback_queue *queues;   /* private: the disk's live queues */
 };
-
-struct blkback_queue;
 typedef void blkback_notify_fn(void *opaque);
 typedef void blkback_closed_fn(void *opaque);
 

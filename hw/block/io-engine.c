@@ -9,8 +9,15 @@
  * sleeps.  For io_uring the kick moves as many pending requests as
  * the submission queue holds into SQEs and submits them in one
  * syscall, so a frontend that queues 32 requests costs one
- * io_uring_enter.  Completions raise the eventfd; `engine_reap` pulls
- * CQEs, resumes short transfers, calls `done`, and kicks again.  For
+ * io_uring_enter.  What the kernel completed inline during that
+ * submission (page-cache hits) is reaped right after it, with no
+ * wake-up.  The loop polls the ring's own fd (readable while CQEs
+ * wait), so reaping leaves nothing to read and nothing to wake us
+ * spuriously; `engine_reap` pulls CQEs, resumes short transfers,
+ * calls `done`, and kicks again.  Each run
+ * of completions is bracketed (`in_batch`) and followed by the
+ * owner's batch-end hook, so a block backend publishes its responses
+ * and notifies its frontend once per run.  For
  * threads the kick hands `pending` to the workers under the mutex;
  * each worker does the blocking call, appends to `completed` and
  * writes the eventfd; the loop side swaps the list out and calls back.
@@ -43,6 +50,9 @@ struct ioeng {
     unsigned inflight;       /* submitted, not yet called back */
     bool kick_queued;
     bool freeing;
+    bool in_batch;
+    ioeng_batch_fn *batch_end;
+    void *batch_opaque;
     struct ioeng_req *pend_head, *pend_tail;  /* loop side only */
 #ifdef HAVE_URING
     struct io_uring ring;
@@ -325,6 +335,19 @@ static void uring_reap(struct ioeng *e)
 
 /* ---- common ---- */
 
+static void engine_schedule_kick(struct ioeng *e);
+
+/* One run of completions, then the owner's batch-end hook. */
+static void engine_batch(struct ioeng *e, void (*reap)(struct ioeng *))
+{
+    e->in_batch = true;
+    reap(e);
+    e->in_batch = false;
+    if (e->batch_end && !e->freeing) {
+        e->batch_end(e->batch_opaque);
+    }
+}
+
 static void engine_kick(void *opaque)
 {
     struct ioeng *e = opaque;
@@ -333,6 +356,11 @@ static void engine_kick(void *opaque)
 #ifdef HAVE_URING
     if (e->kind == IOENG_URING) {
         uring_kick(e);
+        /* Completed inline: reap now rather than after a wake-up. */
+        if (io_uring_cq_ready(&e->ring) > 0) {
+            engine_batch(e, uring_reap);
+            engine_schedule_kick(e);
+        }
         return;
     }
 #endif
@@ -356,17 +384,28 @@ static void engine_reap(struct loop *loop, int fd, unsigned events,
     struct ioeng *e = opaque;
     uint64_t cnt;
 
-    if (read(e->efd, &cnt, sizeof(cnt)) < 0) {
-        /* EAGAIN: spurious wake-up; reap anyway. */
-    }
 #ifdef HAVE_URING
     if (e->kind == IOENG_URING) {
-        uring_reap(e);
+        engine_batch(e, uring_reap);
         engine_schedule_kick(e);
         return;
     }
 #endif
-    threads_reap(e);
+    if (read(e->efd, &cnt, sizeof(cnt)) < 0) {
+        /* EAGAIN: spurious wake-up; reap anyway. */
+    }
+    engine_batch(e, threads_reap);
+}
+
+/* What the loop polls: the ring itself, or the workers' eventfd. */
+static int engine_fd(const struct ioeng *e)
+{
+#ifdef HAVE_URING
+    if (e->kind == IOENG_URING) {
+        return e->ring.ring_fd;
+    }
+#endif
+    return e->efd;
 }
 
 static enum ioeng_kind engine_pick(enum ioeng_kind kind)
@@ -391,11 +430,8 @@ static int engine_start(struct ioeng *e, enum ioeng_kind kind)
         unsigned entries = e->depth < 8 ? 8 : e->depth;
 
         if (io_uring_queue_init(entries, &e->ring, 0) == 0) {
-            if (io_uring_register_eventfd(&e->ring, e->efd) == 0) {
-                e->kind = IOENG_URING;
-                return 0;
-            }
-            io_uring_queue_exit(&e->ring);
+            e->kind = IOENG_URING;
+            return 0;
         }
         if (kind == IOENG_URING) {
             return -ENOSYS;
@@ -430,7 +466,7 @@ struct ioeng *ioeng_new(struct loop *loop, enum ioeng_kind kind,
         errno = -rc;
         goto err_close;
     }
-    rc = loop_fd_add(loop, e->efd, LOOP_READ, engine_reap, e);
+    rc = loop_fd_add(loop, engine_fd(e), LOOP_READ, engine_reap, e);
     if (rc < 0) {
         e->freeing = true;
         ioeng_free(e);
@@ -452,7 +488,7 @@ void ioeng_free(struct ioeng *e)
         return;
     }
     e->freeing = true;
-    loop_fd_del(e->loop, e->efd);
+    loop_fd_del(e->loop, engine_fd(e));
 #ifdef HAVE_URING
     if (e->kind == IOENG_URING) {
         struct io_uring_cqe *cqe;
@@ -489,6 +525,17 @@ int ioeng_submit(struct ioeng *e, struct ioeng_req *req)
     list_push(&e->pend_head, &e->pend_tail, req);
     engine_schedule_kick(e);
     return 0;
+}
+
+void ioeng_set_batch_end(struct ioeng *e, ioeng_batch_fn *fn, void *opaque)
+{
+    e->batch_end = fn;
+    e->batch_opaque = opaque;
+}
+
+bool ioeng_in_batch(const struct ioeng *e)
+{
+    return e != NULL && e->in_batch && e->batch_end != NULL;
 }
 
 unsigned ioeng_inflight(const struct ioeng *e)

@@ -19,6 +19,7 @@
 #ifndef XENDM_IO_ENGINE_H
 #define XENDM_IO_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct loop;
@@ -71,6 +72,17 @@ void ioeng_free(struct ioeng *e);
 int ioeng_submit(struct ioeng *e, struct ioeng_req *req);
 
 unsigned ioeng_inflight(const struct ioeng *e);
+
+/*
+ * Batches: completions are called back in runs (every CQE ready after
+ * a submission or a wake-up); `fn` runs once after each run, so a
+ * caller can publish and notify once per run instead of once per
+ * request.  ioeng_in_batch is true inside a run when such a hook is
+ * set (a caller without one must act at once).  One hook per engine.
+ */
+typedef void ioeng_batch_fn(void *opaque);
+void ioeng_set_batch_end(struct ioeng *e, ioeng_batch_fn *fn, void *opaque);
+bool ioeng_in_batch(const struct ioeng *e);
 const char *ioeng_name(const struct ioeng *e);
 
 /* The same operation done synchronously (for the bench's host side

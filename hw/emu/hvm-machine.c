@@ -71,16 +71,38 @@ static void hvm_port_flush(struct hvm_port *p)
     }
 }
 
-static void hvm_uart_write(void *opaque, const uint8_t *buf, size_t len)
+/* 0 holds the UART's transmitter until hvm_uart_ready; no peer drops. */
+static size_t hvm_uart_write(void *opaque, const uint8_t *buf, size_t len)
+{
+    struct hvm_port *p = opaque;
+    ssize_t n = chardev_write(p->cd, buf, len);
+
+    return n < 0 ? len : (size_t)n;
+}
+
+static void hvm_uart_ready(struct chardev *cd, void *opaque)
 {
     struct hvm_port *p = opaque;
 
-    chardev_write(p->cd, buf, len);
+    serial_output_ready(p->uart);
 }
 
 static void hvm_uart_accept(void *opaque)
 {
-    hvm_port_flush(opaque);
+    struct hvm_port *p = opaque;
+
+    hvm_port_flush(p);
+    if (p->len < sizeof(p->held)) {
+        chardev_input_ready(p->cd);
+    }
+}
+
+/* Input is read only into room held back for the UART: none is lost. */
+static size_t hvm_chardev_room(struct chardev *cd, void *opaque)
+{
+    struct hvm_port *p = opaque;
+
+    return sizeof(p->held) - p->len;
 }
 
 static const struct serial_backend_ops hvm_uart_ops = {
@@ -136,10 +158,17 @@ static int64_t hvm_tick(struct loop *loop, void *opaque)
 {
     struct hvmachine *hm = opaque;
     int64_t now, next;
+    unsigned i;
 
     (void)loop;
     if (!hm->x->timers.running) {
         return HVM_IDLE_TICK_NS;
+    }
+    /* A byte held across a restore has no output-ready owed: retry it. */
+    for (i = 0; i < hm->m.cfg.nr_serial; i++) {
+        if (hm->ports[i].cd != NULL) {
+            serial_output_ready(hm->ports[i].uart);
+        }
     }
     now = pc_hv_ops.now(&hm->host);
     next = machine_run_timers(&hm->m, now);
@@ -194,6 +223,8 @@ static void hvm_connect_serials(struct hvmachine *hm)
         if (p->cd) {
             serial_set_backend(p->uart, &hvm_uart_ops, p);
             chardev_set_reader(p->cd, hvm_chardev_read, p);
+            chardev_set_input_room(p->cd, hvm_chardev_room);
+            chardev_set_output_ready(p->cd, hvm_uart_ready, p);
         }
     }
 }
@@ -290,6 +321,7 @@ void hvmachine_exit(struct xendm *x)
         for (i = 0; i < MACHINE_MAX_SERIAL; i++) {
             if (hm->ports[i].cd) {
                 chardev_set_reader(hm->ports[i].cd, NULL, NULL);
+                chardev_set_output_ready(hm->ports[i].cd, NULL, NULL);
             }
         }
         hvmboot_fwcfg_free(hm->fwcfg);

@@ -209,7 +209,10 @@ int ioreq_dispatch(struct ioreq_dispatch *d, ioreq_t *req)
 {
     int rc;
 
-    if (req->count == 0 || req->count > IOREQ_MAX_COUNT) {
+    /* Xen sends TIMEOFFSET and INVALIDATE with count 0: no count there. */
+    if ((req->type == IOREQ_TYPE_PIO || req->type == IOREQ_TYPE_COPY ||
+         req->type == IOREQ_TYPE_PCI_CONFIG) &&
+        (req->count == 0 || req->count > IOREQ_MAX_COUNT)) {
         return refuse(d, req, "bad count");
     }
     switch (req->type) {

@@ -11,9 +11,13 @@
  * fifo_timeout_timer, timeout_ipending and poll, each emitted under
  * QEMU's condition.  Register side effects follow QEMU 7.2 so that the
  * same port writes give the same saved bytes.  Transmission is
- * immediate: the backend never pushes back, so `tsr_retry` stays 0
- * and the transmit FIFO drains within the guest's write.  The
- * receive timeout is a deadline on the machine's virtual clock.
+ * immediate while the backend takes bytes.  When it cannot (its
+ * chardev is full), the byte stays in TSR with `tsr_retry` set and
+ * LSR.TEMT clear, further THR writes only queue (as QEMU's serial
+ * with a G_IO_OUT watch), and serial_output_ready sends it on; unlike
+ * QEMU, which drops the byte after four retries, it waits as long as
+ * it takes, so a guest that polls LSR loses nothing.  The receive
+ * timeout is a deadline on the machine's virtual clock.
  */
 #include <errno.h>
 #include <string.h>
@@ -149,12 +153,12 @@ static void serial_xmit(struct serial *s)
     struct serial_state *st = &s->st;
 
     do {
-        if (st->fcr & FCR_FE) {
+        if (st->tsr_retry == 0 && (st->fcr & FCR_FE)) {
             st->tsr = fifo_pop(&st->xmit_fifo);
             if (st->xmit_fifo.num == 0) {
                 st->lsr |= LSR_THRE;
             }
-        } else {
+        } else if (st->tsr_retry == 0) {
             st->tsr = st->thr;
             st->lsr |= LSR_THRE;
         }
@@ -164,8 +168,13 @@ static void serial_xmit(struct serial *s)
         }
         if (st->mcr & MCR_LOOP) {
             serial_receive1(s, &st->tsr, 1);
-        } else if (s->be && s->be->write) {
-            s->be->write(s->be_opaque, &st->tsr, 1);
+        } else if (s->be && s->be->write &&
+                   s->be->write(s->be_opaque, &st->tsr, 1) == 0) {
+            /* Held: QEMU's count saturates at its retry limit. */
+            if (st->tsr_retry < MAX_XMIT_RETRY) {
+                st->tsr_retry++;
+            }
+            return;
         }
         st->tsr_retry = 0;
     } while (!(st->lsr & LSR_THRE));
@@ -208,6 +217,13 @@ static void serial_write_fcr_reg(struct serial *s, uint8_t val)
     serial_update_irq(s);
 }
 
+void serial_output_ready(struct serial *s)
+{
+    if (s->st.tsr_retry > 0 && !(s->st.lsr & LSR_TEMT)) {
+        serial_xmit(s);
+    }
+}
+
 void serial_pio_write(struct serial *s, unsigned off, uint8_t val)
 {
     struct serial_state *st = &s->st;
@@ -229,7 +245,9 @@ void serial_pio_write(struct serial *s, unsigned off, uint8_t val)
         st->thr_ipending = 0;
         st->lsr &= (uint8_t)~(LSR_THRE | LSR_TEMT);
         serial_update_irq(s);
-        serial_xmit(s);
+        if (st->tsr_retry == 0) {
+            serial_xmit(s);
+        }
         break;
     case 1:
         if (st->lcr & LCR_DLAB) {

@@ -51,8 +51,12 @@ struct serial_state {
 };
 
 struct serial_backend_ops {
-    /* Writes bytes to the outside; may drop them, must not block. */
-    void (*write)(void *opaque, const uint8_t *buf, size_t len);
+    /*
+     * Writes bytes to the outside without blocking: how many were
+     * taken (dropped ones count as taken); 0 holds the transmitter
+     * (tsr_retry, LSR.TEMT clear) until serial_output_ready.
+     */
+    size_t (*write)(void *opaque, const uint8_t *buf, size_t len);
     /* The guest read RBR: offer held-back input again (may be NULL). */
     void (*accept_input)(void *opaque);
 };
@@ -78,6 +82,8 @@ void serial_reset(struct serial *s);
 
 uint8_t serial_pio_read(struct serial *s, unsigned off);
 void serial_pio_write(struct serial *s, unsigned off, uint8_t val);
+/* The backend can take output again: retry a held byte. */
+void serial_output_ready(struct serial *s);
 
 /* How many bytes serial_receive would take now. */
 size_t serial_can_receive(const struct serial *s);

@@ -171,15 +171,35 @@ static void pv_evtchn_io(struct loop *loop, int fd, unsigned events,
 
 /* ---- consoles onto -chardev ---- */
 
+/*
+ * What the chardev took; 0 when it is full (the console keeps the rest
+ * and stops draining the guest's ring until pv_chardev_ready), -EPIPE
+ * without a peer (the console drops it).
+ */
 static ssize_t pv_chardev_write(void *chr, const void *buf, size_t len)
 {
-    /* The chardev layer never blocks: what it cannot send it drops. */
-    chardev_write(chr, buf, len);
-    return (ssize_t)len;
+    return chardev_write(chr, buf, len);
+}
+
+static void pv_chardev_ready(struct chardev *cd, void *opaque)
+{
+    pvcons_output_ready(opaque);
+}
+
+/* The guest consumed input: read more from the peer. */
+static void pv_chardev_input_ready(void *chr)
+{
+    chardev_input_ready(chr);
+}
+
+static size_t pv_chardev_room(struct chardev *cd, void *opaque)
+{
+    return pvcons_input_room(opaque);
 }
 
 static const struct pv_chardev_ops pv_chardev_ops = {
     .write = pv_chardev_write,
+    .input_ready = pv_chardev_input_ready,
 };
 
 static void pv_chardev_read(struct chardev *cd, const void *buf, size_t len,
@@ -203,6 +223,8 @@ static int pv_chardev_bind(void *ctx, const char *id, struct pvcons *cons,
         return -ENOENT;
     }
     chardev_set_reader(cd, pv_chardev_read, cons);
+    chardev_set_input_room(cd, pv_chardev_room);
+    chardev_set_output_ready(cd, pv_chardev_ready, cons);
     port->ops = &pv_chardev_ops;
     port->chr = cd;
     return 0;
@@ -215,6 +237,7 @@ static void pv_chardev_unbind(void *ctx, const char *id, struct pvcons *cons)
 
     if (cd != NULL) {
         chardev_set_reader(cd, NULL, NULL);
+        chardev_set_output_ready(cd, NULL, NULL);
     }
 }
 
@@ -304,8 +327,19 @@ int pvmachine_restrict(struct xendm *x, char *err, size_t errlen)
 int pvmachine_start(struct xendm *x, char *err, size_t errlen)
 {
     struct pvmachine *pm = x->machine_priv;
-    int rc = pm ? xenbus_start(pm->bus) : -EINVAL;
+    int rc;
 
+    if (pm != NULL && store_restricted(x->store)) {
+        /*
+         * -xen-domid-restrict closed xenstore, as it closes QEMU's: no
+         * frontend can be found or answered, so the backends advertised
+         * under device-model/<domid>/backends are not served.
+         */
+        log_warnx("xenstore closed by -xen-domid-restrict: PV backends "
+                  "are not served");
+        return 0;
+    }
+    rc = pm ? xenbus_start(pm->bus) : -EINVAL;
     if (rc < 0) {
         snprintf(err, errlen, "PV backends: cannot watch xenstore: %s",
                  strerror(-rc));
@@ -348,7 +382,10 @@ struct xenbus *pvmachine_bus(struct xendm *x)
 {
     struct pvmachine *pm = x->machine_priv;
 
-    return x->machine != NULL && x->machine->start == pvmachine_start && pm
+    /* xenpv and the HVM machines (whose prepare runs ours first): every
+     * machine on Xen serves the PV backends, and machine_priv is ours. */
+    return x->machine != NULL && (x->machine->flags & MACHINE_NEEDS_XEN) &&
+                   pm
                ? pm->bus
                : NULL;
 }

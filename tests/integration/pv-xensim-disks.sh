@@ -4,8 +4,12 @@
 # (xensim's disk-verify workload, written independently of xendm)
 # writes, reads back and checks a pattern on disks xendm serves, over a
 # range of request shapes (4..256 KiB, 512-byte aligned, queue depth 1..16,
-# ring order 0..4, indirect on and off, two disks at once), and across
-# a save/restore in the middle of a run.  Each case runs in its own
+# ring order 0..4, indirect on and off, two disks at once), with several
+# queues (multi-queue-num-queues, Linux blkfront's queue-N/ layout),
+# random request sizes and in-page offsets, with and without persistent
+# grants (without, every request's grants are ended after its response
+# and one the backend still holds fails the run), and across a
+# save/restore in the middle of a run.  Each case runs in its own
 # domain on one private xensim host (mktemp dir), destroyed on exit.
 : "${top_builddir:?}" "${top_srcdir:?}"
 XENSIM=$top_builddir/xensim/xensim
@@ -67,6 +71,10 @@ CFG
     d=$(domid_of "$name")
     ok_ $rc "$name: disk-verify $* on $ndisks disk(s)"
     [ $rc -eq 0 ] || sed 's/^/# /' "$D/$name.create" "$D/toolstack/$d/guest.log" 2>/dev/null | tail -15
+    if [ -n "${EXPECT:-}" ]; then
+        grep -q -- "$EXPECT" "$D/toolstack/$d/guest.log" 2>/dev/null
+        ok_ $? "$name: the guest connected with '$EXPECT'"
+    fi
     timeout 60 "$XENSIM" destroy "$name" >/dev/null 2>&1
 }
 
@@ -76,6 +84,18 @@ run_case unaligned 1 --size 2M --io 12k --align 512 --qd 4 --seed 5
 run_case indirect 1 --size 8M --io 256k --qd 4 --ring-order 4 --indirect 1
 run_case noindirect 1 --size 4M --io 44k --qd 8 --indirect 0 --seed 9
 run_case twodisks 2 --size 4M --io 64k --qd 8 --ring-order 2 --seed 11
+
+# Multi-queue, random sizes and alignments, persistent grants on and off.
+EXPECT="4 queue(s), ring order 2, persistent" \
+    run_case mq4 1 --size 8M --io 64k --qd 8 --ring-order 2 --queues 4 --random 1 --seed 13
+EXPECT="4 queue(s), ring order 0, not persistent" \
+    run_case mq4np 1 --size 8M --io 32k --qd 8 --ring-order 0 --queues 4 --random 1 --persistent 0 --seed 15
+EXPECT="2 queue(s), ring order 4, not persistent, indirect 65" \
+    run_case mq2ind 1 --size 8M --io 256k --qd 4 --ring-order 4 --queues 2 --random 1 --persistent 0 --seed 17
+EXPECT="3 queue(s), ring order 1, persistent, indirect 0" \
+    run_case mq3noind 1 --size 4M --io 40k --qd 8 --ring-order 1 --queues 3 --random 1 --indirect 0 --seed 19
+EXPECT="4 queue(s)" \
+    run_case mq2disks 2 --size 4M --io 64k --qd 6 --ring-order 1 --queues 4 --random 1 --loops 2 --seed 21
 
 # Save and restore in the middle of a run: the frontend reconnects to
 # the new xendm and every sector still matches.

@@ -26,39 +26,7 @@ tap_is "$(xs_read /local/domain/$d/device/console/1/state)" 4 \
     "the console frontend reached Connected"
 tty=$(xs_read /local/domain/$d/device/console/1/tty)
 tap_ok "$([ -c "$tty" ]; echo $?)" "xendm published the pty as the frontend's tty ($tty)"
-got=$(python3 - "$D/qmp-libxl-$d" "$tty" <<'PY'
-import json, os, select, socket, sys, time, tty
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-f = s.makefile('rwb')
-f.readline()
-f.write(b'{"execute":"qmp_capabilities","id":1}\r\n'); f.flush(); f.readline()
-f.write(b'{"execute":"query-chardev","id":2}\r\n'); f.flush()
-pty = None
-for c in json.loads(f.readline())["return"]:
-    if c["label"] == "xencons1" and c["filename"].startswith("pty:"):
-        pty = c["filename"][4:]
-if pty is None or pty != sys.argv[2]:
-    print("query-chardev: xencons1 is %s, tty key %s" % (pty, sys.argv[2]))
-    sys.exit(0)
-fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
-tty.setraw(fd)
-# Like QEMU's pty chardev, xendm may notice an opened slave only on its
-# next poll and drops output until then: probe with dots until one comes
-# back (a bound, not a delay), then talk; echoed probes are dropped.
-buf, end = b"", time.time() + 60
-while time.time() < end and not buf:
-    os.write(fd, b".")
-    if select.select([fd], [], [], 0.2)[0]:
-        buf += os.read(fd, 100)
-os.write(fd, b"hello from the host\x04")
-end = time.time() + 60
-while time.time() < end and not buf.endswith(b"\x04"):
-    if select.select([fd], [], [], 0.5)[0]:
-        buf += os.read(fd, 100)
-print(buf[:-1].lstrip(b".").decode(errors="replace"))
-PY
-)
+got=$(python3 "$top_srcdir/tests/integration/chan-echo.py" "$D/qmp-libxl-$d" xencons1 "$tty")
 tap_is "$got" "hello from the host" "bytes written to the channel's pty come back"
 timeout 90 "$XENSIM" wait tscon 60
 tap_is $? 0 "console-echo ended after echoing EOT"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tests/unit/blk-harness.h"
+#include "src/loop.h"
 
 #define PAGE 4096u
 
@@ -284,6 +285,18 @@ void fring_push(struct fring *f)
     __atomic_store_n((uint32_t *)f->sring, f->req_prod_pvt, __ATOMIC_RELEASE);
 }
 
+bool fring_push_check(struct fring *f)
+{
+    uint32_t *sr = (uint32_t *)f->sring;
+    uint32_t old = __atomic_load_n(&sr[0], __ATOMIC_RELAXED);
+    uint32_t new = f->req_prod_pvt, ev;
+
+    __atomic_store_n(&sr[0], new, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    ev = __atomic_load_n(&sr[1], __ATOMIC_ACQUIRE);
+    return (uint32_t)(new - ev) < (uint32_t)(new - old);
+}
+
 int fring_get_rsp(struct fring *f, uint64_t *id, uint8_t *op, int16_t *st)
 {
     uint32_t prod = __atomic_load_n((uint32_t *)(f->sring + 8),
@@ -291,9 +304,15 @@ int fring_get_rsp(struct fring *f, uint64_t *id, uint8_t *op, int16_t *st)
     const uint8_t *s;
 
     if (prod == f->rsp_cons) {
-        /* Ask for an event on the next response. */
-        ((uint32_t *)f->sring)[3] = f->rsp_cons + 1;
-        return 0;
+        /* Ask for an event on the next response, then look again (one
+         * may have come before the request was seen). */
+        __atomic_store_n((uint32_t *)f->sring + 3, f->rsp_cons + 1,
+                         __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        prod = __atomic_load_n((uint32_t *)(f->sring + 8), __ATOMIC_ACQUIRE);
+        if (prod == f->rsp_cons) {
+            return 0;
+        }
     }
     s = f->sring + HDR + (size_t)(f->rsp_cons & (f->nr - 1)) * fe_slot(f);
     memcpy(id, s, 8);
@@ -301,4 +320,11 @@ int fring_get_rsp(struct fring *f, uint64_t *id, uint8_t *op, int16_t *st)
     memcpy(st, s + 10, 2);
     f->rsp_cons++;
     return 1;
+}
+
+void harness_step(struct loop *loop, int ms)
+{
+    if (loop_run_once(loop, 0) == 0) {
+        loop_run_once(loop, ms);
+    }
 }

@@ -53,6 +53,17 @@ void fring_put_indirect(struct fring *f, uint8_t io_op, uint64_t id,
 void fring_fill_indirect(uint8_t *page, const struct blkif_seg *segs,
                          uint32_t n);
 void fring_push(struct fring *f);
+/*
+ * One step of the loop for a test waiting on the request path: deferred
+ * work first (the io_uring engine may complete page-cache I/O inline,
+ * with no fd event to wake for), and only if nothing ran, a wait of at
+ * most ms for an fd event.
+ */
+struct loop;
+void harness_step(struct loop *loop, int ms);
+/* Publishes like RING_PUSH_REQUESTS_AND_CHECK_NOTIFY: true when the
+ * backend asked (req_event) to be notified of these requests. */
+bool fring_push_check(struct fring *f);
 /* 1 and the fields, or 0 when no response is waiting. */
 int fring_get_rsp(struct fring *f, uint64_t *id, uint8_t *op, int16_t *st);
 

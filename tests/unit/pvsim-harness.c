@@ -242,19 +242,21 @@ void disk_add(struct env *e, struct disk *d, unsigned devid, uint32_t gfn0,
     put(e, "%s/state", "1", be);
 }
 
-/* The guest's blkfront: grant the ring and 11 data pages, connect. */
-bool disk_connect(struct env *e, struct disk *d)
+void disk_queue_add(struct disk *qs, unsigned i, uint32_t gfn0)
 {
-    char fe[128], be[160], v[16];
+    struct disk *q = &qs[i];
+
+    *q = qs[0];
+    q->ring_ref = gfn0 - RING_GFN + 1;
+    q->data_gfn0 = gfn0 + 1;
+    q->data_ref0 = q->ring_ref + 1;
+}
+
+/* Grants queue i's ring and data pages and binds its port. */
+static bool queue_setup(struct env *e, struct disk *d)
+{
     int port;
 
-    snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", e->domid,
-             d->devid);
-    snprintf(be, sizeof(be), "/local/domain/0/backend/qdisk/%u/%u/state",
-             e->domid, d->devid);
-    if (!wait_key(e, be, "2", 5000)) {
-        return false;
-    }
     fring_init(&d->f, BLKIF_PROTO_X86_64, gpage(e, d->data_gfn0 - 1), 4096);
     hvc_grant_access(e->guest, d->ring_ref, 0, d->data_gfn0 - 1, false);
     for (uint32_t i = 0; i < d->ndata; i++) {
@@ -262,18 +264,132 @@ bool disk_connect(struct env *e, struct disk *d)
                          false);
     }
     port = hvc_evtchn_alloc_unbound(e->guest, 0);
-    if (port < 0) {
+    d->port = (uint32_t)port;
+    return port >= 0;
+}
+
+/*
+ * The guest's blkfront: grant each queue's ring and data pages and
+ * connect, with Linux blkfront's keys (queue-<i>/ when n > 1).
+ */
+bool disk_connect_mq(struct env *e, struct disk *qs, unsigned n)
+{
+    char fe[128], be[160], v[16], dir[160];
+
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", e->domid,
+             qs[0].devid);
+    snprintf(be, sizeof(be), "/local/domain/0/backend/qdisk/%u/%u/state",
+             e->domid, qs[0].devid);
+    if (!wait_key(e, be, "2", 5000)) {
         return false;
     }
-    d->port = (uint32_t)port;
-    snprintf(v, sizeof(v), "%u", d->ring_ref);
-    put(e, "%s/ring-ref", v, fe);
-    snprintf(v, sizeof(v), "%u", d->port);
-    put(e, "%s/event-channel", v, fe);
+    for (unsigned i = 0; i < n; i++) {
+        if (!queue_setup(e, &qs[i])) {
+            return false;
+        }
+        if (n > 1) {
+            snprintf(dir, sizeof(dir), "%s/queue-%u", fe, i);
+        } else {
+            snprintf(dir, sizeof(dir), "%s", fe);
+        }
+        snprintf(v, sizeof(v), "%u", qs[i].ring_ref);
+        put(e, "%s/ring-ref", v, dir);
+        snprintf(v, sizeof(v), "%u", qs[i].port);
+        put(e, "%s/event-channel", v, dir);
+    }
+    if (n > 1) {
+        snprintf(v, sizeof(v), "%u", n);
+        put(e, "%s/multi-queue-num-queues", v, fe);
+    }
     put(e, "%s/protocol", "x86_64-abi", fe);
     put(e, "%s/feature-persistent", "1", fe);
     put(e, "%s/state", "4", fe);
     return wait_key(e, be, "4", 5000);
+}
+
+bool disk_connect(struct env *e, struct disk *d)
+{
+    return disk_connect_mq(e, d, 1);
+}
+
+static uint32_t rnd(struct env *e)
+{
+    e->seed = e->seed * 1103515245u + 12345u;
+    return e->seed >> 8;
+}
+
+/* Fills the segments' sectors with random bytes, recorded in shadow. */
+static void fill_random(struct env *e, struct disk *d,
+                        const struct blkif_seg *segs, uint32_t nseg,
+                        uint64_t pos)
+{
+    for (uint32_t i = 0; i < nseg; i++) {
+        uint8_t *p = gpage(e, d->data_gfn0 + i) + segs[i].first_sect * 512;
+        size_t len = (size_t)(segs[i].last_sect - segs[i].first_sect + 1) *
+                     512;
+
+        for (size_t j = 0; j < len; j++) {
+            p[j] = (uint8_t)rnd(e);
+        }
+        memcpy(d->shadow + pos, p, len);
+        pos += len;
+    }
+}
+
+bool disk_roundtrip(struct env *e, struct disk *d)
+{
+    struct blkif_seg segs[11];
+    uint32_t nseg = 1 + rnd(e) % 11, secs = 0;
+    uint64_t sector, pos;
+    int16_t st[1];
+
+    for (uint32_t i = 0; i < nseg; i++) {
+        uint8_t a = (uint8_t)(rnd(e) % 8), b = (uint8_t)(rnd(e) % 8);
+
+        segs[i] = (struct blkif_seg){d->data_ref0 + i, a < b ? a : b,
+                                     a < b ? b : a};
+        secs += (uint32_t)(segs[i].last_sect - segs[i].first_sect + 1);
+    }
+    sector = rnd(e) % (d->bytes / 512 - secs);
+    fill_random(e, d, segs, nseg, sector * 512);
+    fring_put_rw(&d->f, BLKIF_OP_WRITE, 1, sector, (uint8_t)nseg, segs);
+    if (disk_wait(e, d, 1, st) != 1 || st[0] != BLKIF_RSP_OKAY) {
+        return false;
+    }
+    for (uint32_t i = 0; i < nseg; i++) {
+        memset(gpage(e, d->data_gfn0 + i), 0, 4096);
+    }
+    fring_put_rw(&d->f, BLKIF_OP_READ, 2, sector, (uint8_t)nseg, segs);
+    if (disk_wait(e, d, 1, st) != 1 || st[0] != BLKIF_RSP_OKAY) {
+        return false;
+    }
+    pos = sector * 512;
+    for (uint32_t i = 0; i < nseg; i++) {
+        uint8_t *p = gpage(e, d->data_gfn0 + i) + segs[i].first_sect * 512;
+        size_t len = (size_t)(segs[i].last_sect - segs[i].first_sect + 1) *
+                     512;
+
+        if (memcmp(p, d->shadow + pos, len) != 0) {
+            return false;
+        }
+        pos += len;
+    }
+    return true;
+}
+
+bool disk_file_matches(const struct disk *d)
+{
+    uint8_t *buf = malloc(d->bytes);
+    int fd = open(d->img, O_RDONLY);
+    bool same = buf && fd >= 0 &&
+                pread(fd, buf, d->bytes, 0) == (ssize_t)d->bytes &&
+                memcmp(buf, d->shadow, d->bytes) == 0;
+
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(buf);
+    return same;
 }
 
 /* Pushes what is queued, notifies, waits for n responses. */

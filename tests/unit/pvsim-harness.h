@@ -56,6 +56,18 @@ uint8_t *gpage(struct env *e, uint32_t gfn);
 void disk_add(struct env *e, struct disk *d, unsigned devid, uint32_t gfn0,
               uint64_t bytes, uint32_t ndata);
 bool disk_connect(struct env *e, struct disk *d);
+/*
+ * Several queues of one disk (multi-queue-num-queues): qs[0] made by
+ * disk_add, queue i > 0 by disk_queue_add with its own ring frame
+ * gfn0 (its data pages follow); all share the image and its shadow.
+ */
+void disk_queue_add(struct disk *qs, unsigned i, uint32_t gfn0);
+bool disk_connect_mq(struct env *e, struct disk *qs, unsigned n);
+/* A random write then read back (1..11 segments, random sector
+ * ranges), checked against d->shadow, which records what was written. */
+bool disk_roundtrip(struct env *e, struct disk *d);
+/* The image file holds exactly d->shadow. */
+bool disk_file_matches(const struct disk *d);
 int disk_wait(struct env *e, struct disk *d, unsigned n, int16_t *st);
 void msleep(int ms);
 /* False (and reaped, with a TAP comment) once xendm has exited. */

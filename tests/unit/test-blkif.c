@@ -143,7 +143,7 @@ static int collect(struct tctx *t, unsigned want, int16_t *st, uint64_t *ids)
             got++;
         }
         if (got < want) {
-            loop_run_once(t->loop, 10);
+            harness_step(t->loop, 10);
         }
     }
     return (int)got;

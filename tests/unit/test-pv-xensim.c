@@ -13,7 +13,9 @@
  * with random sizes and alignments on two disks, hostile requests and
  * a broken ring on one disk while the other keeps verifying, an event
  * flood, frontend close and reconnect (the restore path) with data
- * intact, query-blockstats over QMP, removal.  Skips (TAP SKIP) when
+ * intact, query-blockstats over QMP, removal; the same hostile suite on
+ * one queue of a four-queue disk while its other queues and another
+ * disk keep verifying.  Skips (TAP SKIP) when
  * the xensim binary is not built.
  */
 #define _GNU_SOURCE
@@ -42,81 +44,25 @@
 
 #define DISK_BYTES (4u << 20)
 
-static uint32_t rnd(struct env *e)
+/* Every disk (or queue) of `good` still verifies. */
+static bool all_verify(struct env *e, struct disk **good)
 {
-    e->seed = e->seed * 1103515245u + 12345u;
-    return e->seed >> 8;
+    bool all = true;
+
+    for (; *good; good++) {
+        all &= disk_roundtrip(e, *good);
+    }
+    return all;
 }
 
-/* One random write then read back of up to 11 segments. */
-static bool disk_roundtrip(struct env *e, struct disk *d)
-{
-    struct blkif_seg segs[11];
-    uint32_t nseg = 1 + rnd(e) % 11, secs = 0;
-    uint64_t sector, pos;
-    int16_t st[1];
-
-    for (uint32_t i = 0; i < nseg; i++) {
-        uint8_t a = (uint8_t)(rnd(e) % 8), b = (uint8_t)(rnd(e) % 8);
-
-        segs[i] = (struct blkif_seg){d->data_ref0 + i, a < b ? a : b,
-                                     a < b ? b : a};
-        secs += (uint32_t)(segs[i].last_sect - segs[i].first_sect + 1);
-    }
-    sector = rnd(e) % (DISK_BYTES / 512 - secs);
-    pos = sector * 512;
-    for (uint32_t i = 0; i < nseg; i++) {
-        uint8_t *p = gpage(e, d->data_gfn0 + i) + segs[i].first_sect * 512;
-        size_t len = (size_t)(segs[i].last_sect - segs[i].first_sect + 1) *
-                     512;
-
-        for (size_t j = 0; j < len; j++) {
-            p[j] = (uint8_t)rnd(e);
-        }
-        memcpy(d->shadow + pos, p, len);
-        pos += len;
-    }
-    fring_put_rw(&d->f, BLKIF_OP_WRITE, 1, sector, (uint8_t)nseg, segs);
-    if (disk_wait(e, d, 1, st) != 1 || st[0] != BLKIF_RSP_OKAY) {
-        return false;
-    }
-    for (uint32_t i = 0; i < nseg; i++) {
-        memset(gpage(e, d->data_gfn0 + i), 0, 4096);
-    }
-    fring_put_rw(&d->f, BLKIF_OP_READ, 2, sector, (uint8_t)nseg, segs);
-    if (disk_wait(e, d, 1, st) != 1 || st[0] != BLKIF_RSP_OKAY) {
-        return false;
-    }
-    pos = sector * 512;
-    for (uint32_t i = 0; i < nseg; i++) {
-        uint8_t *p = gpage(e, d->data_gfn0 + i) + segs[i].first_sect * 512;
-        size_t len = (size_t)(segs[i].last_sect - segs[i].first_sect + 1) *
-                     512;
-
-        if (memcmp(p, d->shadow + pos, len) != 0) {
-            return false;
-        }
-        pos += len;
-    }
-    return true;
-}
-
-static bool file_matches(struct disk *d)
-{
-    uint8_t *buf = malloc(DISK_BYTES);
-    int fd = open(d->img, O_RDONLY);
-    bool same = buf && fd >= 0 &&
-                pread(fd, buf, DISK_BYTES, 0) == (ssize_t)DISK_BYTES &&
-                memcmp(buf, d->shadow, DISK_BYTES) == 0;
-
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(buf);
-    return same;
-}
-
-static void hostile(struct env *e, struct disk *bad, struct disk *good)
+/*
+ * Each hostile request on `bad` (a disk, or one queue of a multi-queue
+ * disk), then an event flood and a broken ring, while every one of
+ * `good` (NULL-terminated: other disks, other queues of the same
+ * disk) keeps verifying.
+ */
+static void hostile(struct env *e, struct disk *bad, struct disk **good,
+                    const char *tag)
 {
     static const struct {
         const char *what;
@@ -149,22 +95,94 @@ static void hostile(struct env *e, struct disk *bad, struct disk *good)
         fring_put_rw(&bad->f, cases[i].op, 7, cases[i].sector,
                      cases[i].nseg, segs);
         ok(disk_wait(e, bad, 1, st) == 1 && st[0] == cases[i].want,
-           "xensim: %s answered %d", cases[i].what, cases[i].want);
-        ok(disk_roundtrip(e, good), "xensim: other disk verifies meanwhile");
+           "%s: %s answered %d", tag, cases[i].what, cases[i].want);
+        ok(all_verify(e, good), "%s: the others verify meanwhile", tag);
     }
     /* Event flood from the bad frontend. */
     for (int i = 0; i < 20000; i++) {
         hvc_evtchn_notify(e->guest, bad->port);
     }
-    ok(disk_roundtrip(e, good) && disk_roundtrip(e, good),
-       "xensim: other disk verifies during an event flood");
+    ok(all_verify(e, good) && all_verify(e, good),
+       "%s: the others verify during an event flood", tag);
     /* Ring-index game: req_prod a ring and more ahead. */
     __atomic_store_n((uint32_t *)bad->f.sring, bad->f.req_prod_pvt + 100,
                      __ATOMIC_RELEASE);
     hvc_evtchn_notify(e->guest, bad->port);
     msleep(50);
-    ok(disk_roundtrip(e, good), "xensim: broken ring on one disk, the other"
-       " keeps serving");
+    ok(all_verify(e, good), "%s: broken ring, the others keep serving", tag);
+}
+
+/* xendm's log (stderr) mentions `what`. */
+static bool log_has(struct env *e, const char *what)
+{
+    char path[400], *buf = malloc(1 << 20);
+    int fd;
+    ssize_t n = -1;
+
+    snprintf(path, sizeof(path), "%s/xendm.log", e->h.dir);
+    fd = open(path, O_RDONLY);
+    if (fd >= 0 && buf) {
+        n = read(fd, buf, (1 << 20) - 1);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (n >= 0) {
+        buf[n] = '\0';
+    }
+    n = n >= 0 && strstr(buf, what) != NULL;
+    free(buf);
+    return n;
+}
+
+/*
+ * A four-queue disk next to disk 1: one queue gets the hostile suite
+ * and a broken ring while the disk's other queues and disk 1 keep
+ * verifying; then the frontend closes and reconnects all four.
+ */
+static void multi_queue(struct env *e, struct disk *d1)
+{
+    struct disk q[4];
+    struct disk *good[5] = {&q[0], &q[2], &q[3], d1, NULL};
+    char fe[128], be[160];
+    bool all = true;
+
+    memset(q, 0, sizeof(q));
+    disk_add(e, &q[0], 51760, 300, DISK_BYTES, 11);
+    q[0].shadow = calloc(1, DISK_BYTES);
+    for (unsigned i = 1; i < 4; i++) {
+        disk_queue_add(q, i, 300 + 16 * i);
+    }
+    ok(disk_connect_mq(e, q, 4), "4-queue disk: Connected");
+    for (int i = 0; i < 40; i++) {
+        all &= disk_roundtrip(e, &q[i % 4]);
+    }
+    ok(all && disk_file_matches(&q[0]),
+       "4-queue disk: 40 round trips spread over the queues");
+    hostile(e, &q[1], good, "queue 1 of 4");
+    ok(env_dm_alive(e), "xendm survived the hostile queue");
+    ok(log_has(e, "/51760/q1: frontend broke the ring protocol") &&
+       !log_has(e, "/51760/q0: frontend broke") &&
+       !log_has(e, "/51760/q2: frontend broke") &&
+       !log_has(e, "/51760/q3: frontend broke"),
+       "xendm stopped queue 1 alone");
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/51760", e->domid);
+    snprintf(be, sizeof(be), "/local/domain/0/backend/qdisk/%u/51760/state",
+             e->domid);
+    put(e, "%s/state", "6", fe);
+    ok(wait_key(e, be, "6", 3000), "4-queue disk Closed");
+    put(e, "%s/state", "1", fe);
+    for (unsigned i = 0; i < 4; i++) {
+        memset(gpage(e, q[i].data_gfn0 - 1), 0, 4096);
+    }
+    ok(disk_connect_mq(e, q, 4), "4-queue disk reconnects, fresh rings");
+    all = true;
+    for (int i = 0; i < 8; i++) {
+        all &= disk_roundtrip(e, &q[i % 4]);
+    }
+    ok(all && disk_file_matches(&q[0]),
+       "every queue serves again (the broken one too), data intact");
+    free(q[0].shadow);
 }
 
 /* A PV console channel (type ioemu) on -chardev socket libxl-channel1. */
@@ -384,10 +402,14 @@ int main(void)
         all &= disk_roundtrip(&e, i % 2 ? &d1 : &d2);
     }
     ok(all, "40 random write/read round trips over grant copy");
-    ok(file_matches(&d1) && file_matches(&d2),
+    ok(disk_file_matches(&d1) && disk_file_matches(&d2),
        "image files hold exactly what the guest wrote");
 
-    hostile(&e, &d2, &d1);
+    {
+        struct disk *good[] = {&d1, NULL};
+
+        hostile(&e, &d2, good, "xensim");
+    }
     if (!env_dm_alive(&e)) {
         ok(0, "xendm survived the hostile frontend");
         env_stop(&e);
@@ -439,7 +461,7 @@ int main(void)
         for (int i = 0; i < 10; i++) {
             all &= disk_roundtrip(&e, &d1);
         }
-        ok(all && file_matches(&d1), "after reconnect: data intact and"
+        ok(all && disk_file_matches(&d1), "after reconnect: data intact and"
            " new I/O verifies");
     }
     /* A read-only disk (xl access=ro): writes fail, reads work. */
@@ -483,6 +505,7 @@ int main(void)
                  "/local/domain/0/backend/qdisk/%u/51728/state", e.domid);
         ok(wait_key(&e, path, "6", 3000), "online=0: disk 2 removed");
     }
+    multi_queue(&e, &d1);
     console_channel(&e);
     vkbd_connect(&e);
     printf("# xendm VmRSS while serving: %ld KiB\n", env_dm_rss_kb(&e));

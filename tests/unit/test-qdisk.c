@@ -135,7 +135,7 @@ static int fe_one(struct world *w, struct fring *f, uint32_t port, uint8_t op,
         if (fring_get_rsp(f, &id, &rop, &st) == 1) {
             return st;
         }
-        loop_run_once(w->loop, 10);
+        harness_step(w->loop, 10);
     }
     return 99;
 }
@@ -270,7 +270,7 @@ int main(void)
         xenbus_evtchn_fired(w.bus, port_for(&w, 12));
         for (int i = 0; i < 100 && fring_get_rsp(&fq1, &id, &op, &st) == 0;
              i++) {
-            loop_run_once(w.loop, 10);
+            harness_step(w.loop, 10);
         }
         ok(st == BLKIF_RSP_ERROR, "queue 1: write to read-only disk fails");
         seg.gref = 51;
@@ -280,7 +280,7 @@ int main(void)
         xenbus_evtchn_fired(w.bus, port_for(&w, 11));
         for (int i = 0; i < 100 && fring_get_rsp(&fq0, &id, &op, &st) == 0;
              i++) {
-            loop_run_once(w.loop, 10);
+            harness_step(w.loop, 10);
         }
         ok(st == BLKIF_RSP_OKAY, "queue 0 (two-page ring): read works");
     }
@@ -331,7 +331,7 @@ int main(void)
            (unsigned long long)periods);
         before = w.h.unmasks[p];
         for (int i = 0; i < 5; i++) {
-            loop_run_once(w.loop, 10);
+            harness_step(w.loop, 10);
         }
         ok(w.h.unmasks[p] > before, "throttled port unmasked by the period"
            " timer");
@@ -363,7 +363,7 @@ int main(void)
         xenbus_evtchn_fired(w.bus, port_for(&w, 19));
         for (int i = 0; i < 100 && fring_get_rsp(&f2, &id, &op, &st) == 0;
              i++) {
-            loop_run_once(w.loop, 10);
+            harness_step(w.loop, 10);
         }
         ok(st == BLKIF_RSP_OKAY &&
                memcmp(fguest_page(&w.g, 21), copy, 4096) == 0,

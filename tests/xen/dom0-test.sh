@@ -102,6 +102,10 @@ dm_gone() {
 dump_failure() { # dump_failure NAME: what a reader needs to see why
     say "---- xendm log of $1"
     tail -40 /var/log/xen/qemu-dm-$1.log 2>/dev/null
+    cp /var/log/xen/qemu-dm-$1.log "$NXEN_OUT/qemu-dm-$1.log" 2>/dev/null
+    say "---- serial of $1"
+    tail -c 3000 "$NXEN_OUT"/serial-$1-1.log 2>/dev/null
+    xl dmesg > "$NXEN_OUT/xl-dmesg-$1.txt" 2>&1
     for f in "$NXEN_OUT"/xl-*-$1.log; do
         [ -f "$f" ] && { say "---- $f"; tail -15 "$f"; }
     done
@@ -127,7 +131,7 @@ cycle() {
     id=$(domid_of $D)
     [ -n "$WHY" ] || dm_mem $D after-create
     serial_capture $D 1
-    [ -n "$WHY" ] || wait_pattern $D 1 600 || WHY="disk pattern never verified"
+    [ -n "$WHY" ] || wait_pattern $D 1 "${BOOT_WAIT:-420}" || WHY="disk pattern never verified"
     [ -n "$WHY" ] || dm_mem $D guest-up
     xs_dump $D-1-running
     [ -n "$WHY" ] || on_up $D "$id" || true
@@ -181,8 +185,13 @@ pv_console_up() {
     qmp /var/run/xen/qmp-libxenstat-$id '{"execute":"query-chardev"}' |
         grep -q "pty:$pty" || { WHY="query-chardev does not list $pty"; return; }
     stty -F "$pty" raw -echo 2>/dev/null
-    timeout 12 cat "$pty" > "$NXEN_OUT/hvc-$D.log" 2>/dev/null
-    grep -q 'XENDM-HVC' "$NXEN_OUT/hvc-$D.log" || WHY="nothing from the second console on $pty"
+    timeout 40 cat "$pty" > "$NXEN_OUT/hvc-$D.log" 2>&1 &
+    for i in $(seq 1 20); do
+        grep -q 'XENDM-HVC' "$NXEN_OUT/hvc-$D.log" && break
+        sleep 2
+    done
+    grep -q 'XENDM-HVC' "$NXEN_OUT/hvc-$D.log" ||
+        WHY="nothing from the second console on $pty ($(wc -c < "$NXEN_OUT/hvc-$D.log") bytes)"
 }
 pv_restored() {
     vkbd_connected "$2" || WHY="vkbd backend not reconnected after restore"
