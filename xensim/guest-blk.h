@@ -25,7 +25,7 @@
 #define BLK_MAX_QD 32
 #define BLK_MAX_SEGS 65             /* per request (indirect beyond 11) */
 #define BLK_SEGS_PER_INDIRECT (HVC_PAGE_SIZE / sizeof(struct blkif_request_segment))
-#define BLK_TIMEOUT_MS 20000
+#define BLK_TIMEOUT_MS 60000 /* generous: CI machines are loaded */
 
 struct blk_slot {
     bool busy;

@@ -29,7 +29,7 @@
 #include "xensim/guest.h"
 #include "xensim/hvclient.h"
 
-#define CON_TIMEOUT_MS 20000
+#define CON_TIMEOUT_MS 60000
 
 static int con_state(struct guest *g, const char *be)
 {

@@ -27,7 +27,7 @@
 #include "xensim/hvclient.h"
 
 #define KBD_MAX 4
-#define KBD_TIMEOUT_MS 20000
+#define KBD_TIMEOUT_MS 60000
 
 struct kbd {
     char fe[48], be[160];

@@ -297,6 +297,14 @@ int hv_h_dom_op(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
     case HVP_OP_DESTROY:
         hv_dom_destroy(c->hs, d);
         return 0;
+    case HVP_OP_RESUME:
+        /* as xc_domain_resume: only a suspended domain carries on */
+        if (!d->shutdown || d->reason != 2 /* SHUTDOWN_suspend */) {
+            return -EINVAL;
+        }
+        d->shutdown = false;
+        d->reason = 0;
+        return 0;
     default:
         return -EINVAL;
     }

@@ -68,22 +68,6 @@ static struct hv_ios *hv_ios_find(struct hv_dom *d, uint32_t id)
     return NULL;
 }
 
-/*
- * Wakes the vCPU endpoint's eventfd: a client waiting for an answer
- * blocks in read() on it first (hvc_vcpu_io) and only then looks at
- * its socket, so every answer sent on the socket is followed by a
- * kick.  A kick nobody needed costs one spurious wake-up.
- */
-static void hv_vcpu_kick(struct hv_dom *d, uint32_t v)
-{
-    uint64_t one = 1;
-
-    if (d->vcpu_ep && v < d->vcpus && d->vcpu_ep[v].efd >= 0 &&
-        write(d->vcpu_ep[v].efd, &one, sizeof(one)) < 0) {
-        /* full counter: it is readable anyway */
-    }
-}
-
 static void hv_vcpu_reply(struct hv_dom *d, uint32_t v, int status,
                           uint64_t data, uint32_t server)
 {
@@ -95,7 +79,6 @@ static void hv_vcpu_reply(struct hv_dom *d, uint32_t v, int status,
     vc->server = NULL;
     if (w) {
         hv_send(w, HVP_VCPU_IO, vc->seq, status, &o, sizeof(o), NULL, 0);
-        hv_vcpu_kick(d, v);
     }
 }
 
@@ -430,17 +413,29 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     struct hv_vcpu *vc = &d->vcpu[v];
     struct hv_conn *w = vc->waiter;
     struct hv_ep *ep = &d->vcpu_ep[v];
+    struct hv_page *pg;
+    uint32_t port = s->vcpu_port[v];
 
     if (!w) {
         return false;
     }
+    pg = hv_rx_page(hs, ep, s->owner->domid);
+    if (!pg) {
+        hv_vcpu_reply(d, v, -ENOMEM, 0, UINT32_MAX);
+        return false;
+    }
+    /*
+     * The holder first: a client that held this vCPU before and is
+     * still waiting on its eventfd sees it has lost it before any
+     * answer for the new holder can arrive (see hvproto.h).
+     */
+    __atomic_store_n(&pg->bits[HVP_VCPU_HOLDER], (uint64_t)w->ep.id,
+                     __ATOMIC_RELEASE);
     if (vc->told_conn != w->ep.id || vc->told_server != s->uid) {
-        struct hv_page *pg = hv_rx_page(hs, ep, s->owner->domid);
-        struct hvp_ev_vcpu ev = {
-            d->domid, v, s->vcpu_port[v], ep->id, pg ? pg->id : 0, s->uid};
-        int fds[3] = {ep->efd, pg ? pg->fd : -1, s->memfd};
+        struct hvp_ev_vcpu ev = {d->domid, v, port, ep->id, pg->id, s->uid};
+        int fds[3] = {ep->efd, pg->fd, s->memfd};
 
-        if (!pg || hv_send(w, HVP_EV_VCPU, 0, 0, &ev, sizeof(ev), fds, 3)) {
+        if (hv_send(w, HVP_EV_VCPU, 0, 0, &ev, sizeof(ev), fds, 3)) {
             hv_vcpu_reply(d, v, -ENOMEM, 0, UINT32_MAX);
             return false;
         }
@@ -449,6 +444,23 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     }
     __atomic_store_n(&w->status->io_server, s->uid, __ATOMIC_RELAXED);
     __atomic_store_n(&w->status->io_seq, vc->seq, __ATOMIC_RELEASE);
+    /*
+     * A late notify of an earlier answer may have set the port's bit,
+     * and its wake-up may have been read by the client before it saw
+     * this request named (so it looked at nothing).  With the bit set
+     * the coming answer would write no wake-up: clear it, and wake the
+     * client to look again.  A late notify after this finds the
+     * request named.  No answer for this request exists yet.
+     */
+    if (__atomic_fetch_and(&pg->bits[port / 64], ~(1ull << (port % 64)),
+                           __ATOMIC_ACQ_REL) &
+        (1ull << (port % 64))) {
+        uint64_t one = 1;
+
+        if (write(ep->efd, &one, sizeof(one)) < 0) {
+            /* counter overflow only: it is readable anyway */
+        }
+    }
     return true;
 }
 
@@ -512,8 +524,7 @@ static bool hv_io_valid(const struct hvp_vcpu_io *io)
     }
 }
 
-static int hv_vcpu_io_start(struct hv_conn *c, const struct hvp_msg *m,
-                            struct hv_reply *r)
+int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
 {
     const struct hvp_vcpu_io *b = m->body;
     struct hv_dom *d = hv_dom_find(c->hs, b->domid);
@@ -560,23 +571,6 @@ static int hv_vcpu_io_start(struct hv_conn *c, const struct hvp_msg *m,
         hv_vcpu_dispatch(c->hs, d, b->vcpu);
     }
     return 0;
-}
-
-int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
-{
-    const struct hvp_vcpu_io *b = m->body;
-    int rc = hv_vcpu_io_start(c, m, r);
-
-    if (rc < 0) {
-        /* refused on the socket: wake a client blocked on its vCPU */
-        struct hv_dom *d = hv_dom_find(c->hs, b->domid);
-
-        if (d && (c->priv ? hv_may_control(c, b->domid)
-                          : b->domid == c->domid)) {
-            hv_vcpu_kick(d, b->vcpu);
-        }
-    }
-    return rc;
 }
 
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d)

@@ -42,11 +42,18 @@ int hyp_start(struct simhost *h)
     }
     hvsvc_set_hooks(hs, &hooks);
     h->hyp = hs;
+    if (h->store) {
+        /* as Xen's xenstored asks Xen: INTRODUCE, permission entries */
+        store_set_exists_hook(h->store, hvsvc_domain_exists, hs);
+    }
     return 0;
 }
 
 void hyp_stop(struct simhost *h)
 {
+    if (h->store) {
+        store_set_exists_hook(h->store, NULL, NULL);
+    }
     hvsvc_stop(h->hyp);
     h->hyp = NULL;
 }

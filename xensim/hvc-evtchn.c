@@ -18,7 +18,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,15 +140,6 @@ static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e, int *fds,
     v->vcpu = e->vcpu;
     v->port = e->port;
     v->efd = hvc_ep_get(c, e->ep, fds[0]);
-    /* only ever read by the client waiting on this vCPU: it blocks in
-     * read() (hvc_vcpu_io); writers of an eventfd never block */
-    if (v->efd >= 0) {
-        int fl = fcntl(v->efd, F_GETFL);
-
-        if (fl >= 0 && (fl & O_NONBLOCK)) {
-            fcntl(v->efd, F_SETFL, fl & ~O_NONBLOCK);
-        }
-    }
     v->rx = hvc_pg_get(c, e->rx_page, fds[1], false);
     for (i = 0; i < c->nsrvs; i++) {
         if (c->srvs[i].uid == e->server) {

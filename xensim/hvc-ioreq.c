@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
 #include <string.h>
@@ -103,35 +104,48 @@ int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
     return hvc_simple(c, HVP_IOS_DESTROY, &b, sizeof(b));
 }
 
-/* The answer to request `seq` if its server has given it, else false. */
-static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
-                            uint32_t seq, uint64_t *data, uint32_t *server)
+/* The vCPU endpoint learnt from EV_VCPU, or NULL. */
+static struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
+                                      uint32_t vcpu)
 {
-    struct hvc_vcpu *v = NULL;
+    unsigned i;
+
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
+            return &c->vcpus[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Whether the daemon has put request `seq` at a server (it names it
+ * in our status page, then makes the slot ready).
+ */
+static bool hvc_vcpu_named(struct hvc *c, uint32_t seq)
+{
+    return c->status &&
+           __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) == seq;
+}
+
+/* Whether we are the client the daemon last put at a server on v. */
+static bool hvc_vcpu_holder(const struct hvc *c, const struct hvc_vcpu *v)
+{
+    return v && v->rx &&
+           __atomic_load_n(&v->rx[HVP_VCPU_HOLDER], __ATOMIC_ACQUIRE) ==
+               c->conn_id;
+}
+
+/* The answer to request `seq` if its server has given it, else false. */
+static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
+                            uint64_t *data, uint32_t *server)
+{
     struct hvc_srv *sv = NULL;
     uint32_t uid;
     ioreq_t *slot;
     unsigned i;
 
-    for (i = 0; i < c->nvcpus; i++) {
-        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
-            v = &c->vcpus[i];
-        }
-    }
-    /*
-     * A device model may notify an answer after we already took it
-     * from the slot; that late notify leaves the port's bit set, and
-     * with it set the next answer's notify writes no wake-up.  Clear
-     * the bit on every look, not only once the daemon has published
-     * this access: io_seq is published before the slot is made ready,
-     * so no notify for this access can precede the clear.
-     */
-    if (v != NULL && v->rx != NULL) {
-        __atomic_fetch_and(&v->rx[v->port / 64], ~(1ull << (v->port % 64)),
-                           __ATOMIC_ACQ_REL);
-    }
-    if (!c->status ||
-        __atomic_load_n(&c->status->io_seq, __ATOMIC_ACQUIRE) != seq) {
+    if (!v || !v->rx || v->vcpu >= HVP_MAX_VCPUS || !hvc_vcpu_named(c, seq)) {
         return false;
     }
     uid = __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
@@ -140,13 +154,19 @@ static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
             sv = &c->srvs[i];
         }
     }
-    if (!v || !sv || !v->rx || vcpu >= HVP_MAX_VCPUS) {
+    if (!sv) {
         return false;
     }
-    /* consume the wake-up before looking, so none is lost */
+    /*
+     * Consume the wake-up before looking, so none is lost: a notify
+     * after this clear writes the eventfd again.  The bit may also be
+     * a late notify of an earlier answer (a device model may notify
+     * after the client already took it); clearing that is what keeps
+     * the next notify writing a wake-up.
+     */
     __atomic_fetch_and(&v->rx[v->port / 64], ~(1ull << (v->port % 64)),
                        __ATOMIC_ACQ_REL);
-    slot = &((shared_iopage_t *)(sv->base + HVP_PAGE))->vcpu_ioreq[vcpu];
+    slot = &((shared_iopage_t *)(sv->base + HVP_PAGE))->vcpu_ioreq[v->vcpu];
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (slot->state != STATE_IORESP_READY) {
         return false;
@@ -159,73 +179,44 @@ static bool hvc_vcpu_answer(struct hvc *c, uint32_t domid, uint32_t vcpu,
     return true;
 }
 
-static int hvc_vcpu_efd(struct hvc *c, uint32_t domid, uint32_t vcpu)
+/*
+ * Waits on the socket (failures, unclaimed accesses, async events) and,
+ * while we are the vCPU's holder, on its eventfd.  Every client that
+ * drove this vCPU holds that eventfd: one that drained it while
+ * another client's answer was due would leave that client asleep with
+ * the port's bit set, so only the holder waits on it, and a count read
+ * just as the daemon made another client holder is given back.
+ */
+static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
+                         uint32_t seq, struct hvc_io *io)
 {
-    unsigned i;
-
-    for (i = 0; i < c->nvcpus; i++) {
-        if (c->vcpus[i].domid == domid && c->vcpus[i].vcpu == vcpu) {
-            return c->vcpus[i].efd;
-        }
-    }
-    return -1;
-}
-
-int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
-{
-    struct hvp_vcpu_io b = {domid,
-                            vcpu,
-                            io->addr,
-                            io->data,
-                            io->size,
-                            io->count,
-                            io->type,
-                            io->dir,
-                            io->df,
-                            io->data_is_ptr,
-                            io->buffered ? HVP_IO_BUFFERED : 0};
     const struct hvp_vcpu_io_r *o;
     struct hvc_reply rep;
     uint64_t data, cnt;
-    uint32_t seq, server;
-    int efd, rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+    uint32_t server;
+    int rc;
 
-    if (rc < 0) {
-        return rc;
-    }
-    seq = c->seq;
-    /*
-     * Fast path, once this client knows the vCPU's endpoint: one
-     * blocking read, woken by the server's notification or by the
-     * daemon's kick after any answer on the socket.  Whatever is not
-     * an answer yet goes on to the poll loop, which also watches the
-     * socket, so nothing can be missed.
-     */
-    efd = hvc_vcpu_efd(c, domid, vcpu);
-    for (bool first = efd >= 0;; first = false) {
-        struct pollfd pfd[2] = {{c->fd, POLLIN, 0},
-                                {hvc_vcpu_efd(c, domid, vcpu), POLLIN, 0}};
+    for (;;) {
+        struct hvc_vcpu *v = hvc_vcpu_find(c, domid, vcpu);
+        struct pollfd pfd[2] = {
+            {c->fd, POLLIN, 0},
+            {hvc_vcpu_holder(c, v) ? v->efd : -1, POLLIN, 0}};
 
-        if (hvc_vcpu_answer(c, domid, vcpu, seq, &data, &server)) {
+        if (hvc_vcpu_answer(c, v, seq, &data, &server)) {
             if (io->dir == IOREQ_READ) {
                 io->data = data;
             }
             io->server = server;
             return 0;
         }
-        if (first) {
-            if (read(efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN &&
-                errno != EINTR) {
-                return -errno;
-            }
-            continue;
-        }
-        if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+        if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
             return -errno;
         }
         if ((pfd[1].revents & POLLIN) &&
-            read(pfd[1].fd, &cnt, sizeof(cnt)) < 0) {
-            /* another vCPU client drained it; the bit decides */
+            read(pfd[1].fd, &cnt, sizeof(cnt)) == sizeof(cnt) &&
+            !hvc_vcpu_named(c, seq) && !hvc_vcpu_holder(c, v) &&
+            write(pfd[1].fd, &cnt, sizeof(cnt)) < 0) {
+            /* the new holder's wake-up: given back (cannot overflow) */
         }
         if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             continue;
@@ -258,6 +249,24 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
         hvc_reply_close(&rep);
         return 0;
     }
+}
+
+int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
+{
+    struct hvp_vcpu_io b = {domid,
+                            vcpu,
+                            io->addr,
+                            io->data,
+                            io->size,
+                            io->count,
+                            io->type,
+                            io->dir,
+                            io->df,
+                            io->data_is_ptr,
+                            io->buffered ? HVP_IO_BUFFERED : 0};
+    int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+
+    return rc < 0 ? rc : hvc_vcpu_wait(c, domid, vcpu, c->seq, io);
 }
 
 static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,
@@ -294,6 +303,48 @@ int hvc_modified_memory(struct hvc *c, uint32_t domid, uint64_t first_pfn,
     struct hvp_dm_modmem b = {domid, nr, first_pfn};
 
     return hvc_simple(c, HVP_DM_MODMEM, &b, sizeof(b));
+}
+
+int hvc_dm_state(struct hvc *c, uint32_t domid, struct hvc_dm_state *out)
+{
+    struct hvp_domid b = {domid, 0};
+    const struct hvp_dm_state_r *o;
+    struct hvc_reply rep;
+    int rc = hvc_call(c, HVP_DM_STATE, &b, sizeof(b), NULL, 0, &rep);
+
+    if (rc < 0) {
+        return rc;
+    }
+    o = rep.m.body;
+    out->isa_levels = o->isa_levels;
+    out->irq_events = o->irq_events;
+    memcpy(out->link_route, o->link_route, sizeof(out->link_route));
+    memcpy(out->intx_levels, o->intx_levels, sizeof(out->intx_levels));
+    out->modified_pages = o->modified_pages;
+    out->modified_ops = o->modified_ops;
+    out->ioreqs = o->ioreqs;
+    out->unclaimed = o->unclaimed;
+    hvc_reply_close(&rep);
+    return 0;
+}
+
+int hvc_dm_dirty(struct hvc *c, uint32_t domid, uint64_t first, uint32_t nr,
+                 bool clear, uint8_t *bits)
+{
+    struct hvp_dm_dirty b = {domid, clear, first, nr, 0};
+    struct hvc_reply rep;
+    int rc = hvc_call(c, HVP_DM_DIRTY, &b, sizeof(b), NULL, 0, &rep);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (rep.m.nelems != (nr + 7) / 8) {
+        hvc_reply_close(&rep);
+        return -EPROTO;
+    }
+    memcpy(bits, rep.m.elems, rep.m.nelems);
+    hvc_reply_close(&rep);
+    return 0;
 }
 
 int hvc_set_mem_type(struct hvc *c, uint32_t domid, enum hvc_mem_type t,
@@ -347,46 +398,4 @@ int hvc_vcpu_mem_read(struct hvc *c, uint32_t domid, uint64_t gpa, void *buf,
                       uint32_t len)
 {
     return hvc_vcpu_mem(c, domid, gpa, NULL, buf, len, NULL);
-}
-
-int hvc_dm_state(struct hvc *c, uint32_t domid, struct hvc_dm_state *out)
-{
-    struct hvp_domid b = {domid, 0};
-    const struct hvp_dm_state_r *o;
-    struct hvc_reply rep;
-    int rc = hvc_call(c, HVP_DM_STATE, &b, sizeof(b), NULL, 0, &rep);
-
-    if (rc < 0) {
-        return rc;
-    }
-    o = rep.m.body;
-    out->isa_levels = o->isa_levels;
-    out->irq_events = o->irq_events;
-    memcpy(out->link_route, o->link_route, sizeof(out->link_route));
-    memcpy(out->intx_levels, o->intx_levels, sizeof(out->intx_levels));
-    out->modified_pages = o->modified_pages;
-    out->modified_ops = o->modified_ops;
-    out->ioreqs = o->ioreqs;
-    out->unclaimed = o->unclaimed;
-    hvc_reply_close(&rep);
-    return 0;
-}
-
-int hvc_dm_dirty(struct hvc *c, uint32_t domid, uint64_t first, uint32_t nr,
-                 bool clear, uint8_t *bits)
-{
-    struct hvp_dm_dirty b = {domid, clear, first, nr, 0};
-    struct hvc_reply rep;
-    int rc = hvc_call(c, HVP_DM_DIRTY, &b, sizeof(b), NULL, 0, &rep);
-
-    if (rc < 0) {
-        return rc;
-    }
-    if (rep.m.nelems != (nr + 7) / 8) {
-        hvc_reply_close(&rep);
-        return -EPROTO;
-    }
-    memcpy(bits, rep.m.elems, rep.m.nelems);
-    hvc_reply_close(&rep);
-    return 0;
 }

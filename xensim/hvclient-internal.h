@@ -65,6 +65,7 @@ struct hvc_gmap {
 struct hvc {
     int fd;
     uint32_t domid;
+    uint32_t conn_id; /* HELLO's: names us as a vCPU's holder */
     bool priv;
     bool broken;
     uint32_t seq;
@@ -130,5 +131,6 @@ void hvc_mem_fini(struct hvc *c);
 
 /* hvc-evtchn.c */
 void hvc_evtchn_fini(struct hvc *c);
+
 
 #endif

@@ -226,6 +226,7 @@ static int hvc_hello(struct hvc *c)
         return -EPROTO;
     }
     c->domid = o->domid;
+    c->conn_id = o->conn_id;
     c->priv = o->privileged != 0;
     c->efd = rep.fds[0];
     c->status = mmap(NULL, HVP_PAGE, PROT_READ, MAP_SHARED, rep.fds[1], 0);
@@ -360,6 +361,11 @@ int hvc_domain_unpause(struct hvc *c, uint32_t domid)
 int hvc_domain_destroy(struct hvc *c, uint32_t domid)
 {
     return hvc_dom_op(c, domid, HVP_OP_DESTROY, 0);
+}
+
+int hvc_domain_resume(struct hvc *c, uint32_t domid)
+{
+    return hvc_dom_op(c, domid, HVP_OP_RESUME, 0);
 }
 
 int hvc_domain_shutdown(struct hvc *c, uint32_t domid, unsigned reason)

@@ -86,6 +86,8 @@ int hvc_domain_list(struct hvc *c, uint32_t first, struct hvc_domain_info *out,
                     unsigned max);
 /* Control domain (any domain) or a guest (itself). */
 int hvc_domain_shutdown(struct hvc *c, uint32_t domid, unsigned reason);
+/* Undoes a SHUTDOWN_suspend (xc_domain_resume); -EINVAL otherwise. */
+int hvc_domain_resume(struct hvc *c, uint32_t domid);
 int hvc_domain_info(struct hvc *c, uint32_t domid, struct hvc_domain_info *out);
 
 /* ------------------------------------------------------------ memory */

@@ -115,6 +115,7 @@ enum hvp_dom_opcode {
     HVP_OP_UNPAUSE = 1,
     HVP_OP_SHUTDOWN = 2, /* arg: SHUTDOWN_* reason */
     HVP_OP_DESTROY = 3,
+    HVP_OP_RESUME = 4, /* XEN_DOMCTL_resume: undo a SHUTDOWN_suspend */
 };
 
 struct hvp_dom_op {
@@ -360,7 +361,15 @@ struct hvp_dirty_r {
  * (EV_VCPU gave it that port's eventfd and pending page and the
  * server's pages); the client then reads the ioreq_t and sets it back
  * to STATE_IOREQ_NONE.  Only failures come back on the socket.
+ *
+ * The vCPU's eventfd and pending page are shared by every client that
+ * ever drove that vCPU.  The daemon keeps, in word HVP_VCPU_HOLDER of
+ * that pending page, the connection id (HELLO's conn_id) of the client
+ * it last put at a server on that vCPU; only that client may wait on
+ * the eventfd, and it gives back a count it read once it sees it is no
+ * longer the holder (see hvc-ioreq.c).
  */
+#define HVP_VCPU_HOLDER (HVP_PAGE / 8 - 1) /* u64 index in the page */
 struct hvp_status {
     uint64_t async;     /* async messages sent so far */
     uint32_t io_seq;    /* the VCPU_IO now at a server */

@@ -77,9 +77,12 @@ int op_introduce(struct store *st, struct sconn *c, char *body, uint32_t len)
     if (port == 0) {
         return -EINVAL;
     }
-    d = domain_find_or_alloc(st, domid);
-    if (d == NULL || domid >= STORE_DOMID_FIRST_RESERVED) {
+    if (domid >= STORE_DOMID_FIRST_RESERVED) {
         return -EINVAL;
+    }
+    d = domain_find_or_alloc(st, domid);
+    if (d == NULL) {
+        return -ENOENT; /* Xen: the hypervisor knows no such domain */
     }
     if (!d->introduced) {
         if (domid != 0) {

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +100,28 @@ out:
     return rc;
 }
 
-/* Asks the guest to suspend and waits for it to have done so. */
-static int suspend_guest(struct ts *ts, const struct ts_dom *d)
+/*
+ * Asks the guest to suspend and waits for it to have done so.
+ *
+ * A paused domain: libxl has no case for it.  Its suspend handshake
+ * (control/shutdown, or the suspend event channel) needs the guest's
+ * vCPUs to run, so `xl save` of a paused PV guest waits out its 60 s
+ * and cancels the request; only an HVM guest without PV drivers is
+ * suspended by the hypervisor alone (xc_domain_shutdown(SHUTDOWN_
+ * suspend)), paused or not.  Every simulated guest answers through
+ * control/shutdown, like a guest with PV drivers, so here the request
+ * is written first and the domain is then let run just long enough to
+ * answer; *was_paused tells the caller to pause it again if it lives
+ * on (save -c, or a failed save).
+ */
+static int suspend_guest(struct ts *ts, const struct ts_dom *d,
+                         bool *was_paused)
 {
+    struct hvc_domain_info info;
     char path[128], status[32];
     int rc;
 
+    *was_paused = false;
     if (ts_guest_wait(ts, d->domid, 0, status, sizeof(status)) == 0) {
         return 0;                /* no guest program running: nothing to do */
     }
@@ -112,6 +129,13 @@ static int suspend_guest(struct ts *ts, const struct ts_dom *d)
              d->domid);
     if ((rc = tsxs_write(ts->xs, path, "suspend")) < 0) {
         return rc;
+    }
+    if (hvc_domain_info(ts->hv, d->domid, &info) == 0 && info.paused) {
+        *was_paused = true;
+        fprintf(stderr, "%s is paused: letting it run to answer the suspend "
+                "request\n", d->name);
+        hvc_domain_unpause(ts->hv, d->domid);
+        ts_guest_signal(ts, d->domid, SIGCONT);
     }
     rc = ts_guest_wait(ts, d->domid, TS_SUSPEND_TIMEOUT_MS, status,
                        sizeof(status));
@@ -256,7 +280,7 @@ static int write_save_file(struct ts *ts, const struct ts_dom *d,
 
 /* The whole save; on success the domain is left suspended. */
 static int save_domain(struct ts *ts, const struct ts_dom *d,
-                       const char *file, bool live)
+                       const char *file, bool live, bool *was_paused)
 {
     bool hvm = d->cfg.type == XLCFG_TYPE_HVM;
     char qemu_save[300];
@@ -272,7 +296,7 @@ static int save_domain(struct ts *ts, const struct ts_dom *d,
             return rc;
         }
     }
-    if ((rc = suspend_guest(ts, d)) < 0) {
+    if ((rc = suspend_guest(ts, d, was_paused)) < 0) {
         goto out;
     }
     hvc_domain_pause(ts->hv, d->domid);
@@ -297,6 +321,7 @@ static int resume_domain(struct ts *ts, const struct ts_dom *d)
     snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown",
              d->domid);
     tsxs_write(ts->xs, path, "");
+    hvc_domain_resume(ts->hv, d->domid); /* -EINVAL: it never suspended */
     if ((rc = ts_guest_start(ts, d, true)) < 0) {
         return rc;
     }
@@ -305,7 +330,7 @@ static int resume_domain(struct ts *ts, const struct ts_dom *d)
 
 int ts_cmd_save(struct ts *ts, int argc, char **argv)
 {
-    bool checkpoint = false;
+    bool checkpoint = false, was_paused = false;
     const char *name = NULL, *file = NULL;
     struct ts_dom d;
     uint32_t domid;
@@ -330,10 +355,14 @@ int ts_cmd_save(struct ts *ts, int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "Saving to %s new xensim format\n", file);
-    rc = save_domain(ts, &d, file, false);
+    rc = save_domain(ts, &d, file, false, &was_paused);
     if (rc < 0 || checkpoint) {
         if (resume_domain(ts, &d) < 0 && rc == 0) {
             rc = -EIO;
+        }
+        if (was_paused) {        /* as it was: its vCPUs stop again */
+            ts_guest_signal(ts, domid, SIGSTOP);
+            hvc_domain_pause(ts->hv, domid);
         }
     } else {
         ts_destroy_domain(ts, domid);
@@ -517,6 +546,7 @@ static int rename_domain(struct ts *ts, uint32_t domid, const char *name)
 int ts_cmd_migrate(struct ts *ts, int argc, char **argv)
 {
     char tmp[300], incoming[100];
+    bool was_paused = false;
     struct ts_dom d;
     uint32_t src, dst;
     int rc;
@@ -530,14 +560,19 @@ int ts_cmd_migrate(struct ts *ts, int argc, char **argv)
     }
     snprintf(tmp, sizeof(tmp), "%s/migrate-%u.tmp", ts->dir, src);
     snprintf(incoming, sizeof(incoming), "%s--incoming", d.name);
-    rc = save_domain(ts, &d, tmp, true);
+    rc = save_domain(ts, &d, tmp, true, &was_paused);
     if (rc == 0) {
-        rc = restore_file(ts, tmp, false, incoming, &dst);
+        /* a paused domain arrives paused */
+        rc = restore_file(ts, tmp, was_paused, incoming, &dst);
     }
     unlink(tmp);
     if (rc < 0) {
         ts_errx("migration failed; resuming %s", d.name);
         resume_domain(ts, &d);
+        if (was_paused) {
+            ts_guest_signal(ts, src, SIGSTOP);
+            hvc_domain_pause(ts->hv, src);
+        }
         ts_dom_free(&d);
         return 1;
     }

@@ -36,11 +36,17 @@ if pty is None or (want is not None and pty != want):
 fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
 tty.setraw(fd)
 # Like QEMU's pty chardev, xendm may notice an opened slave only on its
-# next poll and drops output until then: give it time before talking.
-time.sleep(2)
+# next poll and drops output until then: probe with dots until one comes
+# back (a bound for a loaded machine, not a delay), then talk; the
+# echoed probes are dropped from what is printed.
+buf, end = b"", time.time() + 60
+while time.time() < end and not buf:
+    os.write(fd, b".")
+    if select.select([fd], [], [], 0.2)[0]:
+        buf += os.read(fd, 100)
 os.write(fd, b"hello from the host\x04")
-buf, end = b"", time.time() + 10
+end = time.time() + 60
 while time.time() < end and not buf.endswith(b"\x04"):
     if select.select([fd], [], [], 0.5)[0]:
         buf += os.read(fd, 100)
-print(buf[:-1].decode(errors="replace"))
+print(buf[:-1].lstrip(b".").decode(errors="replace"))

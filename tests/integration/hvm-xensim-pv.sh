@@ -96,10 +96,7 @@ hvm_cfg hvmq --size 8M --io 16k --qd 4 --loops 100000 --seed 7
 timeout 90 "$XENSIM" create "$D/hvmq.cfg" 2>"$D/create.err"
 tap_ok $? "create a long-running HVM domain"
 d=$(domid_of hvmq)
-for i in $(seq 200); do
-    grep -q "loop 0: vbd 51776" "$D/toolstack/$d/guest.log" 2>/dev/null && break
-    sleep 0.05
-done
+wait_until 60 grep -q "loop 0: vbd 51776" "$D/toolstack/$d/guest.log"
 be=/local/domain/0/backend
 tap_is "$(xs_read $be/qdisk/$d/51776/state)/$(xs_read /local/domain/$d/device/vbd/51776/state)" \
     4/4 "qdisk 51776: backend and frontend Connected"
@@ -135,10 +132,8 @@ CFG
 timeout 60 "$XENSIM" create "$D/hvmc.cfg"
 tap_ok $? "create an HVM domain with a pty channel"
 d=$(domid_of hvmc)
-for i in $(seq 100); do
-    [ "$(xs_read /local/domain/$d/device/console/1/state)" = 4 ] && break
-    sleep 0.05
-done
+con_connected() { [ "$(xs_read /local/domain/$d/device/console/1/state)" = 4 ]; }
+wait_until 60 con_connected
 tap_is "$(xs_read $be/console/$d/1/state)/$(xs_read /local/domain/$d/device/console/1/state)" \
     4/4 "console 1 (ioemu): backend and frontend Connected"
 tty=$(xs_read /local/domain/$d/device/console/1/tty)

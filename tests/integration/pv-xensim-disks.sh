@@ -109,11 +109,9 @@ guest = "disk-verify --size 16M --io 4k --qd 1 --seed 7"
 CFG
 timeout 90 "$XENSIM" create "$D/sr.cfg" >/dev/null 2>&1
 d=$(domid_of sr)
-for i in $(seq 300); do
-    grep -q "vbd 51712 connected" "$D/toolstack/$d/guest.log" 2>/dev/null && break
-    sleep 0.05
-done
-sleep 0.3
+guest_says() { grep -q "$1" "$D/toolstack/$d/guest.log" 2>/dev/null; }
+# saved in the middle of the run: once it is writing its first loop
+wait_until 60 guest_says "vbd 51712 connected"
 timeout 90 "$XENSIM" save sr "$D/sr.save" >/dev/null 2>&1
 ok_ $? "save in the middle of disk-verify"
 timeout 90 "$XENSIM" restore "$D/sr.save" >/dev/null 2>&1

@@ -85,7 +85,9 @@ NO_ID = object()
 class Qmp:
     """One QMP connection; messages are dicts, events are kept aside."""
 
-    def __init__(self, path, timeout=5.0, connect_wait=5.0):
+    # Upper bounds, generous for a loaded 2-core CI machine; nothing
+    # here waits them out unless something is broken.
+    def __init__(self, path, timeout=30.0, connect_wait=30.0):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         deadline = time.time() + connect_wait
@@ -203,7 +205,7 @@ def spawn(argv, env=None, pass_fds=(), stderr=None):
     return p
 
 
-def wait_exit(p, timeout=5.0):
+def wait_exit(p, timeout=30.0):
     try:
         return p.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -318,7 +320,7 @@ class Xenstored:
             self.pid = None
 
 
-def wait_for(fn, timeout=5.0):
+def wait_for(fn, timeout=30.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         v = fn()

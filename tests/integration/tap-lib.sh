@@ -29,3 +29,15 @@ tap_skip() { # reason
     n=$((n + 1))
     echo "ok $n # SKIP $*"
 }
+
+# wait_until SECONDS COMMAND...: runs COMMAND until it succeeds; fails
+# once SECONDS have passed.  The bound is generous on purpose (a loaded
+# 2-core CI machine): callers wait for a condition, never for a time.
+wait_until() {
+    local end=$(($(date +%s) + $1))
+    shift
+    until "$@"; do
+        [ "$(date +%s)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}

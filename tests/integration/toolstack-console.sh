@@ -20,17 +20,15 @@ tap_ok $? "create a PV domain with a pty channel"
 d=$(domid_of tscon)
 tap_is "$(xs_read /local/domain/$d/device/console/1/output)" \
     pty "the channel's frontend asks for a pty (libxl 4.17's layout)"
-for i in $(seq 100); do
-    [ "$(xs_read /local/domain/$d/device/console/1/state)" = 4 ] && break
-    sleep 0.05
-done
+fe_connected() { [ "$(xs_read /local/domain/$d/device/console/1/state)" = 4 ]; }
+wait_until 60 fe_connected
 tap_is "$(xs_read /local/domain/$d/device/console/1/state)" 4 \
     "the console frontend reached Connected"
 tty=$(xs_read /local/domain/$d/device/console/1/tty)
 tap_ok "$([ -c "$tty" ]; echo $?)" "xendm published the pty as the frontend's tty ($tty)"
 got=$(python3 "$top_srcdir/tests/integration/chan-echo.py" "$D/qmp-libxl-$d" xencons1 "$tty")
 tap_is "$got" "hello from the host" "bytes written to the channel's pty come back"
-timeout 20 "$XENSIM" wait tscon 15
+timeout 90 "$XENSIM" wait tscon 60
 tap_is $? 0 "console-echo ended after echoing EOT"
 timeout 60 "$XENSIM" destroy tscon
 tap_ok $? "destroy"

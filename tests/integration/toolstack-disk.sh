@@ -20,11 +20,11 @@ CFG
 timeout 90 "$XENSIM" create "$D/dv.cfg"
 tap_ok $? "create a PV domain running disk-verify"
 d=$(domid_of tsdisk)
-for i in $(seq 50); do
+be_moved() {
     st=$(xs_read /local/domain/0/backend/qdisk/$d/51712/state)
-    [ "${st:-1}" != 1 ] && break
-    sleep 0.1
-done
+    [ "${st:-1}" != 1 ]
+}
+wait_until 60 be_moved
 if [ "${st:-1}" = 1 ]; then
     tap_skip "xendm does not serve qdisk backends yet (backend state stays 1)"
     tap_end
@@ -45,10 +45,8 @@ tap_ok $? "destroy"
 sed -i "s/--size 4M --io 64k --qd 4/--size 4M --io 4k --qd 2 --loops 30 --seed 7/" "$D/dv.cfg"
 timeout 90 "$XENSIM" create "$D/dv.cfg"
 d=$(domid_of tsdisk)
-for i in $(seq 300); do
-    grep -q "loop 1: vbd" "$D/toolstack/$d/guest.log" 2>/dev/null && break
-    sleep 0.05
-done
+guest_says() { grep -q "$1" "$D/toolstack/$d/guest.log" 2>/dev/null; }
+wait_until 60 guest_says "loop 1: vbd"
 timeout 90 "$XENSIM" save tsdisk "$D/dv.save"
 tap_ok $? "save in the middle of disk-verify"
 timeout 90 "$XENSIM" restore "$D/dv.save"

@@ -16,11 +16,11 @@ name = "hostile-$mode"
 memory = 32
 guest = "disk-verify --size 64k --io 4k --qd 1"
 CFG
-    timeout 30 "$XENSIM" create -p "$D/h.cfg" 2>/dev/null
+    timeout 120 "$XENSIM" create -p "$D/h.cfg" 2>/dev/null
     d=$(domid_of "hostile-$mode")
-    timeout 30 "$HOSTILE" "$d" "$mode" > "$D/hostile.out" 2>&1
+    timeout 150 "$HOSTILE" "$d" "$mode" > "$D/hostile.out" 2>&1
     tap_is $? 0 "$mode: the hostile backend did its part ($(tail -1 "$D/hostile.out"))"
-    timeout 40 "$XENSIM" wait "hostile-$mode" 30
+    timeout 150 "$XENSIM" wait "hostile-$mode" 120
     rc=$?
     tap_is "$rc" 3 "$mode: the guest stopped with a protocol error"
     sed 's/^/# /' "$D/toolstack/$d/guest.log"
@@ -31,12 +31,12 @@ CFG
     esac
     grep -q "$want" "$D/toolstack/$d/guest.log"
     tap_ok $? "$mode: the guest said why ($want)"
-    timeout 30 "$XENSIM" destroy "hostile-$mode"
+    timeout 60 "$XENSIM" destroy "hostile-$mode"
     tap_ok $? "$mode: destroy"
 done
 # The host still serves a well-behaved domain.
 printf 'name = "after"\nmemory = 32\n' > "$D/a.cfg"
-timeout 30 "$XENSIM" create "$D/a.cfg"
+timeout 120 "$XENSIM" create "$D/a.cfg"
 tap_ok $? "the host carries on: a new domain starts"
-timeout 30 "$XENSIM" destroy after
+timeout 60 "$XENSIM" destroy after
 tap_end

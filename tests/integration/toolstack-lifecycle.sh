@@ -60,10 +60,11 @@ tap_ok $([ $? -ne 0 ]; echo $?) "a disk without target is refused: $(tail -1 "$D
 tap_is "$("$XENSIM" list | awk 'NR > 2' | wc -l)" 1 "refused configs leave no domain"
 "$XENSIM" destroy nosuchdomain 2>/dev/null
 tap_ok $([ $? -ne 0 ]; echo $?) "destroying an unknown domain fails"
-for i in $(seq 100); do
-    [ "$(xs_read /local/domain/$d/device/vkbd/0/state)" = 4 ] && break
-    sleep 0.05
-done
+vkbd_connected() {
+    [ "$(xs_read /local/domain/$d/device/vkbd/0/state)" = 4 ] &&
+        [ "$(xs_read /local/domain/0/backend/vkbd/$d/0/state)" = 4 ]
+}
+wait_until 60 vkbd_connected
 tap_is "$(xs_read /local/domain/$d/device/vkbd/0/state)/$(xs_read /local/domain/0/backend/vkbd/$d/0/state)" \
     4/4 "the guest's vkbd frontend and xendm's backend are Connected"
 tap_ok $(xs_exists /local/domain/$d/device/vkbd/0/page-gref; echo $?) \
@@ -81,10 +82,7 @@ sleep 0.3
 tap_ok $(! grep -q "starting workload" "$D/toolstack/$pd/guest.log"; echo $?) \
     "the guest does not run while its domain is paused"
 "$XENSIM" unpause tspaused
-for i in $(seq 100); do
-    grep -q "starting workload" "$D/toolstack/$pd/guest.log" && break
-    sleep 0.05
-done
+wait_until 60 grep -q "starting workload" "$D/toolstack/$pd/guest.log"
 tap_ok $(grep -q "starting workload" "$D/toolstack/$pd/guest.log"; echo $?) \
     "after unpause the guest runs"
 timeout 30 "$XENSIM" destroy tspaused

@@ -38,16 +38,40 @@ tap_is "$(xs_read /local/domain/0/device-model/$d2/state)" running \
     "the new device model is running"
 tap_is "$(xs_read /local/domain/0/backend/qdisk/$d2/51712/params)" "aio:$D/pv.img" \
     "the disk backend is back"
-sleep 0.3
-tap_ok $(grep -q "resuming workload idle" "$D/toolstack/$d2/guest.log"; echo $?) \
-    "the guest program resumed from the state in its memory"
+wait_until 60 grep -q "resuming workload idle" "$D/toolstack/$d2/guest.log"
+tap_ok $? "the guest program resumed from the state in its memory"
 
 timeout 90 "$XENSIM" save -c tssave "$D/tssave2.save"
 tap_ok $? "save -c (checkpoint)"
 tap_is "$(domid_of tssave)" "$d2" "after a checkpoint the domain carries on"
-sleep 0.3
-tap_is "$(grep -c "resuming" "$D/toolstack/$d2/guest.log")" 2 \
-    "the guest resumed in place (a second time)"
+state=$("$XENSIM" list | awk '$1 == "tssave" { print substr($5, 1, 1) }')
+tap_ok $([ "$state" != s ]; echo $?) \
+    "and is no longer shut down (xc_domain_resume; state $state)"
+resumed_twice() { [ "$(grep -c "resuming" "$D/toolstack/$d2/guest.log")" = 2 ]; }
+wait_until 60 resumed_twice
+tap_ok $? "the guest resumed in place (a second time)"
+
+# A paused domain: its guest cannot answer the suspend request while
+# paused (libxl would wait out 60 s), so save lets it run just to
+# answer -- well inside that -- and a checkpoint leaves it paused.
+"$XENSIM" pause tssave
+start=$(date +%s)
+timeout 90 "$XENSIM" save -c tssave "$D/tssave3.save" 2>"$D/psave.err"
+tap_ok $? "save -c of a paused domain"
+took=$(($(date +%s) - start))
+tap_ok $([ "$took" -lt 45 ]; echo $?) \
+    "it did not wait for the 60 s suspend timeout (${took} s)"
+grep -q "is paused: letting it run" "$D/psave.err"
+tap_ok $? "it said why the guest ran"
+tap_is "$("$XENSIM" list | awk '$1 == "tssave" { print substr($5, 1, 1) }')" p \
+    "after the checkpoint the domain is paused again"
+"$XENSIM" unpause tssave
+state=$("$XENSIM" list | awk '$1 == "tssave" { print substr($5, 1, 1) }')
+tap_ok $([ "$state" = r ] || [ "$state" = b ]; echo $?) \
+    "it unpauses as usual (state $state)"
+resumed_thrice() { [ "$(grep -c "resuming" "$D/toolstack/$d2/guest.log")" = 3 ]; }
+wait_until 60 resumed_thrice
+tap_ok $? "the guest had suspended and now resumed in place (a third time)"
 
 pid2=$(xs_read /local/domain/$d2/image/device-model-pid)
 uuid2=$(xs_read /local/domain/$d2/vm | sed 's|^/vm/||')

@@ -70,7 +70,7 @@ static int wait_front(long state)
 {
     int i;
 
-    for (i = 0; i < 400; i++) {
+    for (i = 0; i < 4800; i++) { /* 2 min: a bound, not a delay */
         struct timespec t = { 0, 25 * 1000 * 1000 };
         if (get(fe, "state") == state) {
             return 0;
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[2], "geometry") == 0) {
         goto out;                /* the frontend must refuse and stop */
     }
-    for (i = 0; i < 400 && sring->req_prod == 0; i++) {
+    for (i = 0; i < 4800 && sring->req_prod == 0; i++) {
         struct timespec t = { 0, 25 * 1000 * 1000 };
         nanosleep(&t, NULL);
     }

@@ -34,7 +34,7 @@ def msg(typ, payload, tx=0, rid=0):
     return struct.pack("<IIII", typ, rid, tx, len(payload)) + payload
 
 
-def recv_msg(s, timeout=5.0):
+def recv_msg(s, timeout=30.0):
     buf = b""
     end = time.time() + timeout
     while True:
@@ -134,7 +134,7 @@ def main():
         if recv_msg(wr) is None:
             break
     alive(ctl, "after 12 MB of watch events to a client that does not read")
-    w.settimeout(5)
+    w.settimeout(30)
     got = 0
     closed = False
     try:

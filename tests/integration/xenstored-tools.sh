@@ -22,9 +22,9 @@ xenstore-exists /vm/a
 tap_ok $? "xenstore-exists"
 xenstore-chmod /vm/a n0 r7
 tap_is "$(xenstore-ls -p /vm | sed -n 's/.*(\(.*\))$/\1/p' | head -1)" "n0,r7" "xenstore-chmod + ls -p"
-timeout 5 xenstore-watch -n 3 /vm > "$D/watch.out" 2>&1 &
+timeout 60 xenstore-watch -n 3 /vm > "$D/watch.out" 2>&1 &
 wpid=$!
-for i in $(seq 50); do [ -s "$D/watch.out" ] && break; sleep 0.05; done
+wait_until 60 test -s "$D/watch.out"
 xenstore-write /vm/c/d 1
 xenstore-rm /vm/b
 wait $wpid
@@ -66,7 +66,7 @@ F=$(mktemp -d)
 EXTRA_CLEANUP='[ -n "${fpid:-}" ] && kill $fpid 2>/dev/null; rm -rf "$F"'
 "$XENSIM" start --dir "$F" --foreground 2>"$F/stderr" &
 fpid=$!
-for i in $(seq 200); do [ -f "$F/xensim.pid" ] && break; sleep 0.05; done
+wait_until 60 test -f "$F/xensim.pid"
 tap_is "$(XENSTORED_PATH=$F/xenstored.sock xenstore-read /local/domain/0/name)" \
     Domain-0 "xensim start --foreground serves"
 XENSIM_DIR=$F "$XENSIM" stop

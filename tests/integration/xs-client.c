@@ -14,6 +14,11 @@
  *       introduces DOMID, then TAP checks through
  *       DIR/domains/DOMID/xenstored.sock: permissions, quotas,
  *       SET_TARGET, release.
+ *
+ * As in Xen, xensim's xenstored asks the hypervisor whether a domain
+ * exists (INTRODUCE, permission entries), so before introducing a
+ * domain this client creates it in xensim's hypervisor service
+ * (DIR/hv.sock next to CTL) when there is one.
  */
 #include "config.h"
 
@@ -26,6 +31,50 @@
 #include <xenstore.h>
 
 #include "tests/tap.h"
+#include "xensim/hvclient.h"
+
+/*
+ * Creates a small PV domain with this id in the hypervisor service
+ * beside the xenstored socket `ctl`; 0 when it exists or no service
+ * runs there (Xen's own xenstored under the oracle), else -errno.
+ */
+static int domain_make(const char *ctl, int domid)
+{
+    struct hvc_domain_config cfg = {HVC_DOM_PV, 1, 1024, 1, (uint32_t)domid};
+    struct hvc_domain_info info;
+    char dir[512], hv[600], *slash;
+    struct hvc *c;
+    uint32_t got;
+    int rc;
+
+    snprintf(dir, sizeof(dir), "%s", ctl);
+    slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+    snprintf(hv, sizeof(hv), "%s/hv.sock", dir);
+    if (access(hv, F_OK) != 0) {
+        return 0;
+    }
+    c = hvc_open(dir, HVC_CONTROL);
+    if (c == NULL) {
+        return -errno;
+    }
+    rc = hvc_domain_info(c, (uint32_t)domid, &info) == 0
+             ? 0
+             : hvc_domain_create(c, &cfg, &got);
+    hvc_close(c);
+    return rc;
+}
+
+/* Introduces domid, creating it in the hypervisor first. */
+static bool domain_introduce(struct xs_handle *h, const char *ctl, int domid)
+{
+    if (domain_make(ctl, domid) < 0) {
+        return false;
+    }
+    return xs_introduce_domain(h, (unsigned)domid, 0, 1);
+}
 
 static struct xs_handle *open_at(const char *path)
 {
@@ -173,7 +222,8 @@ static void dom0_watches(struct xs_handle *h, struct xs_handle *h2,
     (void)ctl;
 }
 
-static void dom0_domains(struct xs_handle *h, struct xs_handle *h2)
+static void dom0_domains(struct xs_handle *h, struct xs_handle *h2,
+                         const char *ctl)
 {
     char *p;
 
@@ -182,7 +232,7 @@ static void dom0_domains(struct xs_handle *h, struct xs_handle *h2)
     ok(xs_watch(h, "@releaseDomain", "out"), "watch @releaseDomain");
     expect_event(h, "@releaseDomain", "out", "its initial event");
     ok(!xs_is_domain_introduced(h2, 9), "domain 9 not introduced");
-    ok(xs_introduce_domain(h2, 9, 0, 1), "introduce domain 9");
+    ok(domain_introduce(h2, ctl, 9), "introduce domain 9");
     expect_event(h, "@introduceDomain", "in", "@introduceDomain fires");
     ok(xs_is_domain_introduced(h2, 9), "domain 9 introduced");
     ok(xs_release_domain(h2, 9), "release domain 9");
@@ -192,6 +242,44 @@ static void dom0_domains(struct xs_handle *h, struct xs_handle *h2)
     is_str(p, "/local/domain/5", "GET_DOMAIN_PATH");
     xs_unwatch(h, "@introduceDomain", "in");
     xs_unwatch(h, "@releaseDomain", "out");
+}
+
+/*
+ * What the store learns from the hypervisor: a domain that does not
+ * exist cannot be introduced or own a node, and a permission entry
+ * naming it is ignored -- also once a domain with that id is created
+ * later, which must not inherit access given before it existed.
+ */
+static void dom0_existence(struct xs_handle *h, const char *ctl)
+{
+    struct xs_permissions ghost_owner[1] = {{78, XS_PERM_NONE}};
+    struct xs_permissions early[2] = {{0, XS_PERM_NONE}, {79, XS_PERM_READ}};
+    char gpath[600], dir[512], *slash;
+    struct xs_handle *g;
+
+    snprintf(dir, sizeof(dir), "%s", ctl);
+    slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+    ok(!xs_introduce_domain(h, 77, 0, 1) && errno == ENOENT,
+       "INTRODUCE of a domain that does not exist: ENOENT");
+    wr(h, XBT_NULL, "/m/early", "secret");
+    ok(!xs_set_permissions(h, XBT_NULL, "/m/early", ghost_owner, 1) &&
+           errno == ENOENT,
+       "a domain that does not exist cannot own a node (ENOENT)");
+    ok(xs_set_permissions(h, XBT_NULL, "/m/early", early, 2),
+       "read access for domain 79, which does not exist yet");
+    ok(domain_introduce(h, ctl, 79), "domain 79 created and introduced");
+    snprintf(gpath, sizeof(gpath), "%s/domains/79/xenstored.sock", dir);
+    g = open_at(gpath);
+    ok(rd(g, XBT_NULL, "/m/early") == NULL && errno == EACCES,
+       "the new domain 79 does not inherit it (EACCES)");
+    ok(xs_set_permissions(h, XBT_NULL, "/m/early", early, 2),
+       "the same permissions set again, now that 79 exists");
+    is_str(rd(g, XBT_NULL, "/m/early"), "secret", "now domain 79 reads it");
+    xs_close(g);
+    xs_release_domain(h, 79);
 }
 
 static void dom0_misc(struct xs_handle *h)
@@ -236,7 +324,8 @@ static int run_dom0(const char *ctl)
 
     dom0_transactions(h, h2);
     dom0_watches(h, h2, ctl);
-    dom0_domains(h, h2);
+    dom0_domains(h, h2, ctl);
+    dom0_existence(h, ctl);
     dom0_misc(h);
     xs_close(h);
     xs_close(h2);
@@ -346,7 +435,7 @@ static int run_guest(const char *ctl, int d, const char *dir)
     snprintf(path, sizeof(path), "/local/domain/%d", d);
     snprintf(gpath, sizeof(gpath), "%d", d);
     setenv("XS_GUEST_ID", gpath, 1);
-    ok(xs_introduce_domain(c, d, 0, 1), "introduce domain %d", d);
+    ok(domain_introduce(c, ctl, d), "introduce domain %d", d);
     snprintf(gpath, sizeof(gpath), "%s/domains/%d/xenstored.sock", dir, d);
     ok(access(gpath, F_OK) == 0, "guest socket exists");
     wr(c, XBT_NULL, path, "");
@@ -389,7 +478,7 @@ static int run_target(const char *ctl, int d, int t, const char *dir)
     char gpath[512], path[128];
 
     snprintf(path, sizeof(path), "/local/domain/%d/owned", t);
-    ok(xs_introduce_domain(c, t, 0, 1) && xs_introduce_domain(c, d, 0, 1),
+    ok(domain_introduce(c, ctl, t) && domain_introduce(c, ctl, d),
        "introduce %d and %d", t, d);
     wr(c, XBT_NULL, path, "x");
     xs_set_permissions(c, XBT_NULL, path, own, 1);
@@ -427,7 +516,8 @@ int main(int argc, char **argv)
     }
     h = open_at(argv[1]);
     if (strcmp(argv[2], "introduce") == 0 && argc == 5) {
-        r = xs_introduce_domain(h, atoi(argv[3]), 0, atoi(argv[4]));
+        r = domain_make(argv[1], atoi(argv[3])) == 0 &&
+            xs_introduce_domain(h, atoi(argv[3]), 0, atoi(argv[4]));
     } else if (strcmp(argv[2], "release") == 0 && argc == 4) {
         r = xs_release_domain(h, atoi(argv[3]));
     } else {

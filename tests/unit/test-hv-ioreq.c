@@ -25,6 +25,7 @@
 
 #include "tests/tap.h"
 #include "tests/unit/hv-harness.h"
+#include "tests/unit/ioreq-harness.h"
 #include "xen/hv.h"
 #include "xensim/hvclient.h"
 
@@ -164,7 +165,7 @@ static void dm_serve_vcpu(struct dm *dm, uint32_t v)
     hv_evtchn_notify(dm->hv, (uint32_t)dm->vport[v]);
 }
 
-static int dm_setup(struct dm *dm, int ready_fd)
+static int dm_setup(struct dm *dm)
 {
     char err[256];
     void *iop, *bp;
@@ -211,9 +212,6 @@ static int dm_setup(struct dm *dm, int ready_fd)
     rc = rc ? rc
             : hv_ioreq_server_map_pcidev(dm->hv, dm->domid, dm->id, 0, 0, 3, 0);
     dm->cfg[0] = 0x53, dm->cfg[1] = 0x58, dm->cfg[2] = 0x01;
-    if (write(ready_fd, &rc, sizeof(rc)) != sizeof(rc)) {
-        return -EIO;
-    }
     return rc;
 }
 
@@ -225,9 +223,7 @@ static void dm_main(uint32_t domid, uint32_t vcpus, int ready_fd)
 
     dm->domid = domid;
     dm->vcpus = vcpus;
-    if (dm_setup(dm, ready_fd) != 0) {
-        _exit(1);
-    }
+    dmproc_ready(ready_fd, dm_setup(dm));
     pfd = (struct pollfd){hv_evtchn_fd(dm->hv), POLLIN, 0};
     for (;;) {
         if (poll(&pfd, 1, -1) < 0) {
@@ -247,119 +243,64 @@ static void dm_main(uint32_t domid, uint32_t vcpus, int ready_fd)
     }
 }
 
-static pid_t dm_start(uint32_t domid, uint32_t vcpus)
-{
-    int p[2], rc = -1;
-    pid_t pid;
-
-    if (pipe(p) < 0) {
-        return -1;
-    }
-    pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(p[0]);
-        dm_main(domid, vcpus, p[1]);
-    }
-    close(p[1]);
-    if (read(p[0], &rc, sizeof(rc)) != sizeof(rc) || rc != 0) {
-        printf("# device model setup failed: %d\n", rc);
-        pid = -1;
-    }
-    close(p[0]);
-    return pid;
-}
-
-static int io(struct hvc *g, uint32_t domid, uint8_t type, uint8_t dir,
-              uint64_t addr, uint32_t size, uint64_t *data)
-{
-    struct hvc_io x = {type, dir, 0, 0, size, 1, false, addr, *data, 0};
-    int rc = hvc_vcpu_io(g, domid, 0, &x);
-
-    *data = x.data;
-    return rc;
-}
-
-static uint64_t rd(struct hvc *g, uint32_t d, uint8_t type, uint64_t addr,
-                   uint32_t size)
-{
-    uint64_t v = 0x1234;
-
-    if (io(g, d, type, IOREQ_READ, addr, size, &v) < 0) {
-        return 0x1234;
-    }
-    return v;
-}
-
-static int wr(struct hvc *g, uint32_t d, uint8_t type, uint64_t addr,
-              uint32_t size, uint64_t val)
-{
-    return io(g, d, type, IOREQ_WRITE, addr, size, &val);
-}
-
-static int bwr(struct hvc *g, uint32_t d, uint8_t type, uint64_t addr,
-               uint32_t size, uint64_t val)
-{
-    struct hvc_io x = {type, IOREQ_WRITE, 0, 0, size, 1, true, addr, val, 0};
-
-    return hvc_vcpu_io(g, d, 0, &x);
-}
-
 static void test_round_trips(struct hvc *g, uint32_t d)
 {
     struct hvc_io x;
     uint64_t before;
     int i;
 
-    is_int(wr(g, d, IOREQ_TYPE_PIO, 0x3f9, 1, 0xab), 0, "PIO write");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xab, "PIO read back");
-    wr(g, d, IOREQ_TYPE_PIO, 0x3fa, 2, 0xbeef);
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3fa, 2), 0xbeef, "PIO word");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x80, 1), 0xff, "unclaimed inb: ones");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x80, 2), 0xffff, "unclaimed inw: ones");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x80, 4), 0xffffffffu,
+    is_int(vcpu_wr(g, d, IOREQ_TYPE_PIO, 0x3f9, 1, 0xab), 0, "PIO write");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xab, "PIO read back");
+    vcpu_wr(g, d, IOREQ_TYPE_PIO, 0x3fa, 2, 0xbeef);
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3fa, 2), 0xbeef, "PIO word");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x80, 1), 0xff, "unclaimed inb: ones");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x80, 2), 0xffff,
+           "unclaimed inw: ones");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x80, 4), 0xffffffffu,
            "unclaimed inl: ones");
-    ok(rd(g, d, IOREQ_TYPE_COPY, 0xd0000000, 8) == ~0ull,
+    ok(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xd0000000, 8) == ~0ull,
        "unclaimed 8-byte MMIO read: ones");
-    is_int(wr(g, d, IOREQ_TYPE_PIO, 0x80, 1, 1), 0, "unclaimed write ok");
-    wr(g, d, IOREQ_TYPE_COPY, 0xfe000010, 4, 0xdeadbeef);
-    is_int(rd(g, d, IOREQ_TYPE_COPY, 0xfe000010, 4), 0xdeadbeef, "MMIO dword");
-    is_int(rd(g, d, IOREQ_TYPE_COPY, 0xfe000012, 2), 0xdead, "MMIO word");
-    ok(rd(g, d, IOREQ_TYPE_COPY, 0xfe000ffc, 8) == ~0ull,
+    is_int(vcpu_wr(g, d, IOREQ_TYPE_PIO, 0x80, 1, 1), 0, "unclaimed write ok");
+    vcpu_wr(g, d, IOREQ_TYPE_COPY, 0xfe000010, 4, 0xdeadbeef);
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xfe000010, 4), 0xdeadbeef,
+           "MMIO dword");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xfe000012, 2), 0xdead, "MMIO word");
+    ok(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xfe000ffc, 8) == ~0ull,
        "MMIO straddling the range end is unclaimed");
-    is_int(rd(g, d, IOREQ_TYPE_PCI_CONFIG, 0x18ull << 32, 4), 0x15853,
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PCI_CONFIG, 0x18ull << 32, 4), 0x15853,
            "PCI config read of 00:03.0");
-    is_int(rd(g, d, IOREQ_TYPE_PCI_CONFIG, 0x20ull << 32, 4), 0xffffffffu,
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PCI_CONFIG, 0x20ull << 32, 4), 0xffffffffu,
            "unclaimed PCI device: ones");
-    wr(g, d, IOREQ_TYPE_PIO, 0xcf8, 4, 0x80001800);
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0xcfc, 2), 0x5853, "cf8/cfc: vendor");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0xcfe, 2), 0x0001, "cf8/cfc: device");
-    wr(g, d, IOREQ_TYPE_PIO, 0xcf8, 4, 0x80002000);
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0xcfc, 4), 0xffffffffu,
+    vcpu_wr(g, d, IOREQ_TYPE_PIO, 0xcf8, 4, 0x80001800);
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0xcfc, 2), 0x5853, "cf8/cfc: vendor");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0xcfe, 2), 0x0001, "cf8/cfc: device");
+    vcpu_wr(g, d, IOREQ_TYPE_PIO, 0xcf8, 4, 0x80002000);
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0xcfc, 4), 0xffffffffu,
            "cf8/cfc to an unclaimed device: ones");
 
     x = (struct hvc_io){IOREQ_TYPE_PIO, IOREQ_READ, 1,      1, 1, 3,
                         false,          0x3f8,      0x1000, 0};
     is_int(hvc_vcpu_io(g, d, 0, &x), 0, "rep insb with data_is_ptr");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x504, 4), 3 | 1 << 16 | 1 << 17,
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x504, 4), 3 | 1 << 16 | 1 << 17,
            "count, df and data_is_ptr reach the server");
 
-    before = rd(g, d, IOREQ_TYPE_PIO, 0x508, 4);
-    is_int(bwr(g, d, IOREQ_TYPE_PIO, 0x3fb, 1, 0x5c), 0, "buffered outb");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3fb, 1), 0x5c, "buffered write landed");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), before + 1, "one slot");
+    before = vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x508, 4);
+    is_int(vcpu_bwr(g, d, IOREQ_TYPE_PIO, 0x3fb, 1, 0x5c), 0, "buffered outb");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3fb, 1), 0x5c,
+           "buffered write landed");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), before + 1, "one slot");
     before += 1;
-    is_int(bwr(g, d, IOREQ_TYPE_COPY, 0xa0008, 8, 0x1122334455667788ull), 0,
-           "buffered 8-byte write");
-    ok(rd(g, d, IOREQ_TYPE_COPY, 0xa0008, 8) == 0x1122334455667788ull,
+    is_int(vcpu_bwr(g, d, IOREQ_TYPE_COPY, 0xa0008, 8, 0x1122334455667788ull),
+           0, "buffered 8-byte write");
+    ok(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xa0008, 8) == 0x1122334455667788ull,
        "8-byte buffered write landed whole");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), before + 2,
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), before + 2,
            "an 8-byte write takes two slots");
     for (i = 0; i < 1200; i++) {
-        bwr(g, d, IOREQ_TYPE_COPY, 0xa0000 + (i % 512) * 8, 8,
-            0x0101010101010101ull * (uint64_t)(i & 0xff));
+        vcpu_bwr(g, d, IOREQ_TYPE_COPY, 0xa0000 + (i % 512) * 8, 8,
+                 0x0101010101010101ull * (uint64_t)(i & 0xff));
     }
-    ok(rd(g, d, IOREQ_TYPE_COPY, 0xa0000 + (1199 % 512) * 8, 8) ==
+    ok(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xa0000 + (1199 % 512) * 8, 8) ==
            0x0101010101010101ull * (1199 & 0xff),
        "1200 buffered writes wrap the ring and all land");
 }
@@ -441,7 +382,7 @@ static void test_pause(struct hvc *ctl, uint32_t d)
     if (pid == 0) {
         struct hvc *g = hvc_open(H.dir, d);
 
-        v = g ? rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1) : 0;
+        v = g ? vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1) : 0;
         _exit(write(p[1], &v, sizeof(v)) == sizeof(v) ? 0 : 1);
     }
     pfd = (struct pollfd){p[0], POLLIN, 0};
@@ -460,7 +401,7 @@ static void test_pause(struct hvc *ctl, uint32_t d)
     if (pid == 0) {
         struct hvc *g = hvc_open(H.dir, d);
 
-        v = g ? rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1) : 0;
+        v = g ? vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1) : 0;
         _exit(0);
     }
     {
@@ -471,7 +412,7 @@ static void test_pause(struct hvc *ctl, uint32_t d)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     hvc_domain_unpause(ctl, d);
-    is_int(rd(ctl, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xab,
+    is_int(vcpu_rd(ctl, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xab,
            "a vCPU whose client died while queued is free again");
 }
 
@@ -484,13 +425,14 @@ static void test_pause(struct hvc *ctl, uint32_t d)
 static void test_ring_full(struct hvc *g, uint32_t d, pid_t dm)
 {
     struct pollfd pfd;
-    uint64_t before = rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), v = 0;
+    uint64_t before = vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x508, 4), v = 0;
     int i, okays = 0, p[2];
     pid_t pid;
 
     kill(dm, SIGSTOP);
     for (i = 0; i < IOREQ_BUFFER_SLOT_NUM; i++) {
-        okays += bwr(g, d, IOREQ_TYPE_PIO, 0x3fc, 1, (uint64_t)i & 0xff) == 0;
+        okays +=
+            vcpu_bwr(g, d, IOREQ_TYPE_PIO, 0x3fc, 1, (uint64_t)i & 0xff) == 0;
     }
     is_int(okays, IOREQ_BUFFER_SLOT_NUM, "511 posted writes fill the ring");
     if (pipe(p) < 0) {
@@ -499,7 +441,7 @@ static void test_ring_full(struct hvc *g, uint32_t d, pid_t dm)
     pid = fork();
     if (pid == 0) {
         struct hvc *g2 = hvc_open(H.dir, d);
-        int rc = g2 ? bwr(g2, d, IOREQ_TYPE_PIO, 0x3fc, 1, 0xee) : -1;
+        int rc = g2 ? vcpu_bwr(g2, d, IOREQ_TYPE_PIO, 0x3fc, 1, 0xee) : -1;
 
         _exit(write(p[1], &rc, sizeof(rc)) == sizeof(rc) ? 0 : 1);
     }
@@ -513,10 +455,10 @@ static void test_ring_full(struct hvc *g, uint32_t d, pid_t dm)
     waitpid(pid, NULL, 0);
     close(p[0]);
     close(p[1]);
-    v = rd(g, d, IOREQ_TYPE_PIO, 0x3fc, 1);
+    v = vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3fc, 1);
     is_int(v, 0xee, "the synchronous write landed after the ring's");
-    is_int(rd(g, d, IOREQ_TYPE_PIO, 0x508, 4) - before, IOREQ_BUFFER_SLOT_NUM,
-           "the ring carried 511 slots");
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x508, 4) - before,
+           IOREQ_BUFFER_SLOT_NUM, "the ring carried 511 slots");
 }
 
 int main(void)
@@ -537,7 +479,7 @@ int main(void)
         printf("# %s\n", strerror(errno));
     }
     is_int(ctl ? hvc_domain_create(ctl, &cfg, &d) : -1, 0, "HVM domain");
-    dm = ctl ? dm_start(d, 2) : -1;
+    dm = ctl ? dmproc_start(dm_main, d, 2) : -1;
     ok(dm > 0, "device model up through the seam");
     g = dm > 0 ? hvc_open(H.dir, d) : NULL;
     ok(g != NULL, "vCPU (guest) connects");
@@ -547,16 +489,13 @@ int main(void)
         test_dm_ops(ctl, d);
         test_pause(ctl, d);
         test_ring_full(g, d, dm);
-        is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3ff, 1), 0xff,
+        is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3ff, 1), 0xff,
                "a device model dying mid-request: the vCPU reads ones");
-        is_int(rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xff,
+        is_int(vcpu_rd(g, d, IOREQ_TYPE_PIO, 0x3f9, 1), 0xff,
                "its ranges are gone with it");
         hvc_close(g);
     }
-    if (dm > 0) {
-        kill(dm, SIGKILL);
-        waitpid(dm, NULL, 0);
-    }
+    dmproc_stop(dm);
     hvc_close(ctl);
     is_int(harness_stop(&H), 0, "service stops cleanly");
     return tap_done();

@@ -25,6 +25,7 @@
 #include "hw/emu/pc-hv.h"
 #include "tests/tap.h"
 #include "tests/unit/hv-harness.h"
+#include "tests/unit/ioreq-harness.h"
 #include "xen/hv.h"
 #include "xensim/hvclient.h"
 
@@ -52,9 +53,7 @@ static void dm_main(uint32_t domid, uint32_t vcpus, int ready_fd)
     if (rc != 0) {
         fprintf(stderr, "dm: %s\n", err);
     }
-    if (write(ready_fd, &rc, sizeof(rc)) != sizeof(rc) || rc != 0) {
-        _exit(1);
-    }
+    dmproc_ready(ready_fd, rc);
     pfd = (struct pollfd){ hv_evtchn_fd(hv), POLLIN, 0 };
     for (;;) {
         int64_t next = machine_run_timers(&m, pc_hv_ops.now(&host));
@@ -63,52 +62,6 @@ static void dm_main(uint32_t domid, uint32_t vcpus, int ready_fd)
         poll(&pfd, 1, (int)wait_ms);
         ioreq_server_poll(&s);
     }
-}
-
-static pid_t dm_start(uint32_t domid, uint32_t vcpus)
-{
-    int p[2], rc = -1;
-    pid_t pid;
-
-    if (pipe(p) < 0) {
-        return -1;
-    }
-    pid = fork();
-    if (pid == 0) {
-        close(p[0]);
-        dm_main(domid, vcpus, p[1]);
-    }
-    close(p[1]);
-    if (read(p[0], &rc, sizeof(rc)) != sizeof(rc) || rc != 0) {
-        printf("# device model setup failed: %d\n", rc);
-        pid = -1;
-    }
-    close(p[0]);
-    return pid;
-}
-
-static int io(struct hvc *g, uint32_t d, uint8_t type, uint8_t dir,
-              uint64_t addr, uint32_t size, uint64_t *data)
-{
-    struct hvc_io x = { type, dir, 0, 0, size, 1, false, addr, *data, 0 };
-    int rc = hvc_vcpu_io(g, d, 0, &x);
-
-    *data = x.data;
-    return rc;
-}
-
-static uint64_t rd(struct hvc *g, uint32_t d, uint8_t type, uint64_t addr,
-                   uint32_t size)
-{
-    uint64_t v = 0x1234;
-
-    return io(g, d, type, IOREQ_READ, addr, size, &v) < 0 ? 0x1234 : v;
-}
-
-static int wr(struct hvc *g, uint32_t d, uint8_t type, uint64_t addr,
-              uint32_t size, uint64_t val)
-{
-    return io(g, d, type, IOREQ_WRITE, addr, size, &val);
 }
 
 static int rep(struct hvc *g, uint32_t d, uint8_t dir, uint16_t port,
@@ -130,38 +83,38 @@ static void test_machine(struct hvc *g, struct hvc *ctl, uint32_t d)
     uint8_t *mem = hvc_memory(g, &pages);
     struct hvc_io x;
 
-    is_int(rd(g, d, PIO, 0x10, 2), 0x49d2, "platform magic via the server");
-    is_int(rd(g, d, PIO, 0x12, 1), 1, "platform version");
-    is_int(rd(g, d, CFG, 0x10ull << 32, 4), 0x00015853,
+    is_int(vcpu_rd(g, d, PIO, 0x10, 2), 0x49d2, "platform magic via the server");
+    is_int(vcpu_rd(g, d, PIO, 0x12, 1), 1, "platform version");
+    is_int(vcpu_rd(g, d, CFG, 0x10ull << 32, 4), 0x00015853,
            "PCI_CONFIG ioreq: 00:02.0 is 5853:0001");
-    wr(g, d, PIO, 0xcf8, 4, 0x80001008);
-    is_int(rd(g, d, PIO, 0xcfc, 4), 0xff800001, "cf8/cfc: class ff80 rev 1");
-    is_int(rd(g, d, CFG, 0x08ull << 32, 4), 0x70008086, "PIIX3 at 00:01.0");
-    ok(rd(g, d, IOREQ_TYPE_COPY, 0xf1000000, 4) == 0xffffffff,
+    vcpu_wr(g, d, PIO, 0xcf8, 4, 0x80001008);
+    is_int(vcpu_rd(g, d, PIO, 0xcfc, 4), 0xff800001, "cf8/cfc: class ff80 rev 1");
+    is_int(vcpu_rd(g, d, CFG, 0x08ull << 32, 4), 0x70008086, "PIIX3 at 00:01.0");
+    ok(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xf1000000, 4) == 0xffffffff,
        "BAR1 not yet claimed: ones");
-    wr(g, d, CFG, 0x10ull << 32 | 0x14, 4, 0xf1000000);
-    wr(g, d, CFG, 0x10ull << 32 | 0x10, 4, 0xc000);
-    wr(g, d, CFG, 0x10ull << 32 | 0x04, 2, 0x0003);
-    is_int(rd(g, d, IOREQ_TYPE_COPY, 0xf1000000, 4), 0,
+    vcpu_wr(g, d, CFG, 0x10ull << 32 | 0x14, 4, 0xf1000000);
+    vcpu_wr(g, d, CFG, 0x10ull << 32 | 0x10, 4, 0xc000);
+    vcpu_wr(g, d, CFG, 0x10ull << 32 | 0x04, 2, 0x0003);
+    is_int(vcpu_rd(g, d, IOREQ_TYPE_COPY, 0xf1000000, 4), 0,
            "BAR1 claimed once enabled: reads 0");
-    is_int(rd(g, d, PIO, 0xc000, 1), 0, "BAR0 claimed: flags");
-    wr(g, d, CFG, 0x08ull << 32 | 0x60, 1, 0x0b);
+    is_int(vcpu_rd(g, d, PIO, 0xc000, 1), 0, "BAR0 claimed: flags");
+    vcpu_wr(g, d, CFG, 0x08ull << 32 | 0x60, 1, 0x0b);
     hvc_dm_state(ctl, d, &st);
     is_int(st.link_route[0], 11, "PIRQA write reached Xen as a link route");
 
     /* UART in loopback with FIFOs: rep outsb from guest memory, rep insb
      * back into it */
-    wr(g, d, PIO, 0x3fb, 1, 0x03);
-    wr(g, d, PIO, 0x3fa, 1, 0xc7);
-    wr(g, d, PIO, 0x3fc, 1, 0x10);
-    wr(g, d, PIO, 0x3f9, 1, 0x01);
+    vcpu_wr(g, d, PIO, 0x3fb, 1, 0x03);
+    vcpu_wr(g, d, PIO, 0x3fa, 1, 0xc7);
+    vcpu_wr(g, d, PIO, 0x3fc, 1, 0x10);
+    vcpu_wr(g, d, PIO, 0x3f9, 1, 0x01);
     if (!ok(mem != NULL && pages > 4, "guest memory")) {
         return;
     }
     memcpy(mem + 0x1000, "hello", 5);
     memset(mem + 0x2000, 0, 8);
     is_int(rep(g, d, IOREQ_WRITE, 0x3f8, 5, 0x1000, 0), 0, "rep outsb");
-    is_int(rd(g, d, PIO, 0x3fd, 1) & 1, 1, "looped back: data ready");
+    is_int(vcpu_rd(g, d, PIO, 0x3fd, 1) & 1, 1, "looped back: data ready");
     is_int(rep(g, d, IOREQ_READ, 0x3f8, 5, 0x2000, 0), 0, "rep insb");
     ok(memcmp(mem + 0x2000, "hello", 5) == 0, "guest memory got 'hello'");
     is_int(rep(g, d, IOREQ_WRITE, 0x3f8, 3, 0x1002, 1), 0, "rep outsb, df");
@@ -170,14 +123,14 @@ static void test_machine(struct hvc *g, struct hvc *ctl, uint32_t d)
 
     x = (struct hvc_io){ PIO, IOREQ_WRITE, 0, 0, 1, 1, true, 0x3ff, 0x77, 0 };
     is_int(hvc_vcpu_io(g, d, 0, &x), 0, "buffered outb");
-    is_int(rd(g, d, PIO, 0x3ff, 1), 0x77, "buffered write landed");
+    is_int(vcpu_rd(g, d, PIO, 0x3ff, 1), 0x77, "buffered write landed");
 
     /* hostile: pointers outside the guest, out-of-range config */
     is_int(rep(g, d, IOREQ_READ, 0x3f8, 4, 0x7ffff0000ull, 0), 0,
            "rep insb to a pointer outside the guest is answered");
-    is_int(rd(g, d, CFG, 0x10ull << 32 | 0x200, 4), 0xffffffff,
+    is_int(vcpu_rd(g, d, CFG, 0x10ull << 32 | 0x200, 4), 0xffffffff,
            "config beyond 256: ones");
-    is_int(rd(g, d, PIO, 0x10, 2), 0x49d2, "server still serving");
+    is_int(vcpu_rd(g, d, PIO, 0x10, 2), 0x49d2, "server still serving");
 }
 
 /*
@@ -202,10 +155,10 @@ static void test_rom_lock(struct hvc *g, struct hvc *ctl, uint32_t d)
            "unlocked: vCPU store to 0xc0000");
     is_int(dropped, 0, "unlocked: nothing discarded");
     ok(memcmp(mem + 0xc0000, pat, 4) == 0, "unlocked: store applied");
-    is_int(rd(g, d, PIO, 0x10, 1), 0, "platform flags 0");
+    is_int(vcpu_rd(g, d, PIO, 0x10, 1), 0, "platform flags 0");
 
-    is_int(wr(g, d, PIO, 0x10, 1, 1), 0, "guest sets the ROM lock");
-    is_int(rd(g, d, PIO, 0x10, 1), 1, "platform flags read back 1");
+    is_int(vcpu_wr(g, d, PIO, 0x10, 1, 1), 0, "guest sets the ROM lock");
+    is_int(vcpu_rd(g, d, PIO, 0x10, 1), 1, "platform flags read back 1");
     is_int(hvc_vcpu_mem_write(g, d, 0xc0000, other, 4, &dropped), 0,
            "locked: vCPU store to 0xc0000 is answered");
     is_int(dropped, 4, "locked: all 4 bytes discarded");
@@ -222,7 +175,7 @@ static void test_rom_lock(struct hvc *g, struct hvc *ctl, uint32_t d)
     ok(dropped == 2 && mem[0xbffff] == 0x22 && mem[0xc0000] == 0xde,
        "below the window applied, inside discarded");
 
-    is_int(wr(g, d, PIO, 0x10, 1, 0), 0, "guest clears the ROM lock");
+    is_int(vcpu_wr(g, d, PIO, 0x10, 1, 0), 0, "guest clears the ROM lock");
     is_int(hvc_vcpu_mem_write(g, d, 0xc0000, other, 4, &dropped), 0,
            "unlocked again: store");
     ok(dropped == 0 && memcmp(mem + 0xc0000, other, 4) == 0,
@@ -243,7 +196,7 @@ static void test_reset(struct hvc *g, struct hvc *ctl, uint32_t d)
 {
     struct hvc_domain_info info;
 
-    wr(g, d, PIO, 0x64, 1, 0xfe);
+    vcpu_wr(g, d, PIO, 0x64, 1, 0xfe);
     is_int(hvc_domain_info(ctl, d, &info), 0, "domain info");
     ok(info.shutdown && info.shutdown_reason == 1,
        "i8042 reset reached Xen as SHUTDOWN_reboot");
@@ -263,7 +216,7 @@ int main(void)
     setenv("XENSIM_DIR", H.dir, 1);
     ctl = hvc_open(H.dir, HVC_CONTROL);
     ok(ctl && hvc_domain_create(ctl, &cfg, &d) == 0, "HVM domain");
-    dm = ctl ? dm_start(d, 2) : -1;
+    dm = ctl ? dmproc_start(dm_main, d, 2) : -1;
     ok(dm > 0, "xendm's ioreq server up on the seam");
     g = dm > 0 ? hvc_open(H.dir, d) : NULL;
     if (g) {
@@ -272,10 +225,7 @@ int main(void)
         test_reset(g, ctl, d);
         hvc_close(g);
     }
-    if (dm > 0) {
-        kill(dm, SIGKILL);
-        waitpid(dm, NULL, 0);
-    }
+    dmproc_stop(dm);
     hvc_close(ctl);
     is_int(harness_stop(&H), 0, "service stops cleanly");
     return tap_done();

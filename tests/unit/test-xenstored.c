@@ -181,8 +181,8 @@ int main(void)
         "0\0"
         "1",
         &r);
-    ok(r.type == XS_ERROR && strcmp(r.body, "EINVAL") == 0,
-       "exists hook: introducing a domain that does not exist: EINVAL");
+    ok(r.type == XS_ERROR && strcmp(r.body, "ENOENT") == 0,
+       "exists hook: introducing a domain that does not exist: ENOENT");
     REQ(fd, XS_SET_PERMS, "/local/domain\0n4", &r);
     ok(r.type == XS_ERROR && strcmp(r.body, "ENOENT") == 0,
        "exists hook: owner that does not exist: ENOENT");
