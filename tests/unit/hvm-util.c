@@ -123,3 +123,17 @@ long test_find_section(const uint8_t *d, size_t len, const char *idstr,
     }
     return -1;
 }
+
+uint32_t test_pio_in(struct machine *m, uint16_t port, unsigned size)
+{
+    uint32_t v = 0;
+
+    machine_pio(m, port, size, false, &v);
+    return v;
+}
+
+void test_pio_out(struct machine *m, uint16_t port, unsigned size,
+                  uint32_t v)
+{
+    machine_pio(m, port, size, true, &v);
+}

@@ -39,4 +39,9 @@ const char *test_srcpath(char *buf, size_t len, const char *rel);
 long test_find_section(const uint8_t *d, size_t len, const char *idstr,
                        uint32_t instance, uint32_t *version);
 
+/* One port access to the machine, as the guest CPU would make it. */
+uint32_t test_pio_in(struct machine *m, uint16_t port, unsigned size);
+void test_pio_out(struct machine *m, uint16_t port, unsigned size,
+                  uint32_t v);
+
 #endif

@@ -18,31 +18,18 @@
 #include "hvm-util.h"
 #include "savevm.h"
 
-static uint32_t in(struct machine *m, uint16_t port, unsigned size)
-{
-    uint32_t v = 0;
-
-    machine_pio(m, port, size, false, &v);
-    return v;
-}
-
-static void out(struct machine *m, uint16_t port, unsigned size, uint32_t v)
-{
-    machine_pio(m, port, size, true, &v);
-}
-
 static uint32_t cfg_read(struct machine *m, unsigned devfn, unsigned reg,
                          unsigned size)
 {
-    out(m, 0xcf8, 4, 0x80000000u | devfn << 8 | (reg & 0xfc));
-    return in(m, (uint16_t)(0xcfc + (reg & 3)), size);
+    test_pio_out(m, 0xcf8, 4, 0x80000000u | devfn << 8 | (reg & 0xfc));
+    return test_pio_in(m, (uint16_t)(0xcfc + (reg & 3)), size);
 }
 
 static void cfg_write(struct machine *m, unsigned devfn, unsigned reg,
                       unsigned size, uint32_t v)
 {
-    out(m, 0xcf8, 4, 0x80000000u | devfn << 8 | (reg & 0xfc));
-    out(m, (uint16_t)(0xcfc + (reg & 3)), size, v);
+    test_pio_out(m, 0xcf8, 4, 0x80000000u | devfn << 8 | (reg & 0xfc));
+    test_pio_out(m, (uint16_t)(0xcfc + (reg & 3)), size, v);
 }
 
 static void new_xenfv(struct machine *m, struct test_host *h)
@@ -60,19 +47,19 @@ static void test_platform(void)
     struct test_host h;
 
     new_xenfv(&m, &h);
-    is_int(in(&m, 0x10, 2), 0x49d2, "platform: magic at 0x10");
-    is_int(in(&m, 0x12, 1), 1, "platform: version 1 at 0x12");
-    is_int(in(&m, 0x10, 4), 0xffffffffu, "platform: 32-bit read: ones");
-    out(&m, 0x12, 2, 3);            /* product number */
-    out(&m, 0x10, 4, 0x1234);       /* build number */
+    is_int(test_pio_in(&m, 0x10, 2), 0x49d2, "platform: magic at 0x10");
+    is_int(test_pio_in(&m, 0x12, 1), 1, "platform: version 1 at 0x12");
+    is_int(test_pio_in(&m, 0x10, 4), 0xffffffffu, "platform: 32-bit read: ones");
+    test_pio_out(&m, 0x12, 2, 3);            /* product number */
+    test_pio_out(&m, 0x10, 4, 0x1234);       /* build number */
     is_int(m.platform.product, 3, "platform: product number recorded");
-    out(&m, 0x10, 2, 0x0003);
+    test_pio_out(&m, 0x10, 2, 0x0003);
     is_int(h.unplugged, 3, "platform: unplug disks + NICs reaches host");
-    out(&m, 0x10, 1, 1);
+    test_pio_out(&m, 0x10, 1, 1);
     is_int(h.rom_locked, 1, "platform: ROM lock reaches host");
-    is_int(in(&m, 0x10, 1), 1, "platform: flags read back");
+    is_int(test_pio_in(&m, 0x10, 1), 1, "platform: flags read back");
     for (const char *p = "hello from the guest\n"; *p; p++) {
-        out(&m, 0x12, 1, (uint8_t)*p);
+        test_pio_out(&m, 0x12, 1, (uint8_t)*p);
     }
     is_int(m.platform.log_len, 0, "platform: log line flushed at newline");
 
@@ -89,10 +76,10 @@ static void test_platform(void)
            "BAR1: 16 MiB prefetchable");
     cfg_write(&m, 0x10, 0x10, 4, 0xc000);
     cfg_write(&m, 0x10, 0x14, 4, 0xf2000000);
-    is_int(in(&m, 0xc000, 1), 0xff, "BAR0 unmapped while I/O disabled");
+    is_int(test_pio_in(&m, 0xc000, 1), 0xff, "BAR0 unmapped while I/O disabled");
     cfg_write(&m, 0x10, 4, 2, 0x0003);
-    is_int(in(&m, 0xc000, 1), 1, "BAR0 offset 0: flags");
-    out(&m, 0xc008, 1, 2);
+    is_int(test_pio_in(&m, 0xc000, 1), 1, "BAR0 offset 0: flags");
+    test_pio_out(&m, 0xc008, 1, 2);
     is_int(h.unplugged, 3, "BAR0 offset 8 = 2: NIC unplug");
     {
         uint64_t v = 1;
@@ -123,8 +110,8 @@ static void test_chipset(void)
     ok(h.link[0] == 5 && h.link[1] == 0 && h.link[2] == 10 &&
        h.link[3] == 11, "PIIX3 PIRQ writes become link routes");
     is_int(cfg_read(&m, 0x18, 0, 4), 0xffffffffu, "empty slot: ones");
-    out(&m, 0xcf8, 4, 0x80010000);
-    is_int(in(&m, 0xcfc, 4), 0xffffffffu, "bus 1: ones");
+    test_pio_out(&m, 0xcf8, 4, 0x80010000);
+    is_int(test_pio_in(&m, 0xcfc, 4), 0xffffffffu, "bus 1: ones");
     {
         uint32_t v = 0;
 
@@ -138,18 +125,18 @@ static void test_chipset(void)
         is_int(v, 0xffffffffu, "... reads ones");
         is_int(machine_pio(&m, 0x1234, 8, true, &v), -EINVAL, "size 8 PIO");
     }
-    is_int(in(&m, 0x5555, 2), 0xffff, "unclaimed port: ones");
-    out(&m, 0xcf9, 1, 0x02);
-    is_int(in(&m, 0xcf9, 1), 2, "RCR keeps the reset type");
+    is_int(test_pio_in(&m, 0x5555, 2), 0xffff, "unclaimed port: ones");
+    test_pio_out(&m, 0xcf9, 1, 0x02);
+    is_int(test_pio_in(&m, 0xcf9, 1), 2, "RCR keeps the reset type");
     is_int(machine_take_shutdown(&m), MACHINE_SHUTDOWN_NONE, "no reset yet");
-    out(&m, 0xcf9, 1, 0x06);
+    test_pio_out(&m, 0xcf9, 1, 0x06);
     is_int(machine_take_shutdown(&m), MACHINE_SHUTDOWN_REBOOT,
            "RCR bit 2: reboot request");
-    out(&m, 0x64, 1, 0xfe);
+    test_pio_out(&m, 0x64, 1, 0xfe);
     is_int(machine_take_shutdown(&m), MACHINE_SHUTDOWN_REBOOT,
            "i8042 0xfe: reboot request");
-    out(&m, 0x64, 1, 0xd1);
-    out(&m, 0x60, 1, 0x00);
+    test_pio_out(&m, 0x64, 1, 0xd1);
+    test_pio_out(&m, 0x60, 1, 0x00);
     is_int(machine_take_shutdown(&m), MACHINE_SHUTDOWN_REBOOT,
            "i8042 outport bit 0 low: reboot request");
 }
@@ -161,17 +148,17 @@ static void test_serial_irq(void)
     static const uint8_t msg[] = "hi";
 
     new_xenfv(&m, &h);
-    out(&m, 0x3f9, 1, 0x01);        /* RDI */
+    test_pio_out(&m, 0x3f9, 1, 0x01);        /* RDI */
     is_int(h.isa[4], 0, "COM1 IRQ low");
     serial_receive(&m.serial[0], msg, 1);
     is_int(h.isa[4], 1, "COM1 IRQ 4 raised by a received byte");
-    is_int(in(&m, 0x3f8, 1), 'h', "byte read");
+    is_int(test_pio_in(&m, 0x3f8, 1), 'h', "byte read");
     is_int(h.isa[4], 0, "IRQ lowered");
-    out(&m, 0x3fa, 1, 0x01);        /* FIFO on, trigger 1 */
+    test_pio_out(&m, 0x3fa, 1, 0x01);        /* FIFO on, trigger 1 */
     serial_receive(&m.serial[0], msg, 2);
     h.now = 10 * 1000 * 1000;
     ok(machine_run_timers(&m, h.now) == -1, "timeout fired");
-    is_int(in(&m, 0x3fa, 1) & 0x0f, 0x0c, "IIR: character timeout");
+    is_int(test_pio_in(&m, 0x3fa, 1) & 0x0f, 0x0c, "IIR: character timeout");
 }
 
 /* Everything a guest can read, as one string, to compare machines. */
@@ -182,18 +169,18 @@ static void guest_view(struct machine *m, char *buf, size_t len)
 
     n += (size_t)snprintf(buf + n, len - n, "lsr=%02x iir=%02x ier=%02x "
                           "lcr=%02x msr=%02x scr=%02x rx=",
-                          in(m, 0x3fd, 1), in(m, 0x3fa, 1), in(m, 0x3f9, 1),
-                          in(m, 0x3fb, 1), in(m, 0x3fe, 1), in(m, 0x3ff, 1));
-    for (i = 0; i < 20 && (in(m, 0x3fd, 1) & 1); i++) {
-        n += (size_t)snprintf(buf + n, len - n, "%02x", in(m, 0x3f8, 1));
+                          test_pio_in(m, 0x3fd, 1), test_pio_in(m, 0x3fa, 1), test_pio_in(m, 0x3f9, 1),
+                          test_pio_in(m, 0x3fb, 1), test_pio_in(m, 0x3fe, 1), test_pio_in(m, 0x3ff, 1));
+    for (i = 0; i < 20 && (test_pio_in(m, 0x3fd, 1) & 1); i++) {
+        n += (size_t)snprintf(buf + n, len - n, "%02x", test_pio_in(m, 0x3f8, 1));
     }
     n += (size_t)snprintf(buf + n, len - n, " kbd=");
-    for (i = 0; i < 24 && (in(m, 0x64, 1) & 1); i++) {
-        n += (size_t)snprintf(buf + n, len - n, "%02x", in(m, 0x60, 1));
+    for (i = 0; i < 24 && (test_pio_in(m, 0x64, 1) & 1); i++) {
+        n += (size_t)snprintf(buf + n, len - n, "%02x", test_pio_in(m, 0x60, 1));
     }
     n += (size_t)snprintf(buf + n, len - n, " st=%02x pf=%02x magic=%04x "
                           "bar0=%08x pirq=%08x",
-                          in(m, 0x64, 1), in(m, 0x10, 1), in(m, 0x10, 2),
+                          test_pio_in(m, 0x64, 1), test_pio_in(m, 0x10, 1), test_pio_in(m, 0x10, 2),
                           cfg_read(m, 0x10, 0x10, 4), cfg_read(m, 8, 0x60, 4));
 }
 
@@ -202,19 +189,19 @@ static void drive_activity(struct machine *m)
     static const uint8_t rx[] = "hello, world";
     static const uint8_t key_a[] = { 0x1c }, key_b_up[] = { 0xf0, 0x32 };
 
-    out(m, 0x3fb, 1, 0x83);
-    out(m, 0x3f8, 1, 0x01);
-    out(m, 0x3fb, 1, 0x03);
-    out(m, 0x3fa, 1, 0xc7);
-    out(m, 0x3f9, 1, 0x05);
-    out(m, 0x3ff, 1, 0x42);
+    test_pio_out(m, 0x3fb, 1, 0x83);
+    test_pio_out(m, 0x3f8, 1, 0x01);
+    test_pio_out(m, 0x3fb, 1, 0x03);
+    test_pio_out(m, 0x3fa, 1, 0xc7);
+    test_pio_out(m, 0x3f9, 1, 0x05);
+    test_pio_out(m, 0x3ff, 1, 0x42);
     serial_receive(&m->serial[0], rx, sizeof(rx) - 1);
-    in(m, 0x3f8, 1);
+    test_pio_in(m, 0x3f8, 1);
     ps2kbd_put_set2(&m->kbd.kbd, key_a, 1);
     ps2kbd_put_set2(&m->kbd.kbd, key_b_up, 2);
-    out(m, 0x60, 1, 0xed);          /* set LEDs: ACK queued, unread */
-    out(m, 0x10, 2, 0x0003);        /* unplug disks and NICs */
-    out(m, 0x10, 1, 1);             /* ROM lock */
+    test_pio_out(m, 0x60, 1, 0xed);          /* set LEDs: ACK queued, unread */
+    test_pio_out(m, 0x10, 2, 0x0003);        /* unplug disks and NICs */
+    test_pio_out(m, 0x10, 1, 1);             /* ROM lock */
     cfg_write(m, 0x10, 0x10, 4, 0xc100);
     cfg_write(m, 0x10, 4, 2, 0x0003);
     cfg_write(m, 8, 0x60, 4, 0x0b0a0b05);

@@ -116,30 +116,17 @@ static size_t build_section(const struct plat_regs *r, uint8_t *out)
     return at;
 }
 
-static uint32_t in(struct machine *m, uint16_t port, unsigned size)
-{
-    uint32_t v = 0;
-
-    machine_pio(m, port, size, false, &v);
-    return v;
-}
-
-static void out(struct machine *m, uint16_t port, unsigned size, uint32_t v)
-{
-    machine_pio(m, port, size, true, &v);
-}
-
 static void cfg_write(struct machine *m, unsigned reg, unsigned size,
                       uint32_t v)
 {
-    out(m, 0xcf8, 4, 0x80000000u | 0x10u << 8 | (reg & 0xfc));
-    out(m, (uint16_t)(0xcfc + (reg & 3)), size, v);
+    test_pio_out(m, 0xcf8, 4, 0x80000000u | 0x10u << 8 | (reg & 0xfc));
+    test_pio_out(m, (uint16_t)(0xcfc + (reg & 3)), size, v);
 }
 
 static uint32_t cfg_read(struct machine *m, unsigned reg, unsigned size)
 {
-    out(m, 0xcf8, 4, 0x80000000u | 0x10u << 8 | (reg & 0xfc));
-    return in(m, (uint16_t)(0xcfc + (reg & 3)), size);
+    test_pio_out(m, 0xcf8, 4, 0x80000000u | 0x10u << 8 | (reg & 0xfc));
+    return test_pio_in(m, (uint16_t)(0xcfc + (reg & 3)), size);
 }
 
 /* Guest actions of each scenario. */
@@ -150,27 +137,27 @@ static void drive_fresh(struct machine *m)
 
 static void drive_rom_lock(struct machine *m)
 {
-    out(m, 0x10, 1, 0x01);
+    test_pio_out(m, 0x10, 1, 0x01);
 }
 
 static void drive_flags_other_bits(struct machine *m)
 {
-    out(m, 0x10, 1, 0xff); /* only bit 0 is kept */
+    test_pio_out(m, 0x10, 1, 0xff); /* only bit 0 is kept */
 }
 
 static void drive_lock_unlock(struct machine *m)
 {
-    out(m, 0x10, 1, 0x01);
-    out(m, 0x10, 1, 0xfe);
+    test_pio_out(m, 0x10, 1, 0x01);
+    test_pio_out(m, 0x10, 1, 0xfe);
 }
 
 static void drive_unplug(struct machine *m)
 {
-    out(m, 0x10, 2, 0x0003);     /* disks and NICs */
-    out(m, 0x12, 2, 3);          /* product number */
-    out(m, 0x10, 4, 0x12345678); /* build number */
+    test_pio_out(m, 0x10, 2, 0x0003);     /* disks and NICs */
+    test_pio_out(m, 0x12, 2, 3);          /* product number */
+    test_pio_out(m, 0x10, 4, 0x12345678); /* build number */
     for (const char *p = "xen: unplugged\n"; *p; p++) {
-        out(m, 0x12, 1, (uint8_t)*p);
+        test_pio_out(m, 0x12, 1, (uint8_t)*p);
     }
 }
 
@@ -185,8 +172,8 @@ static void drive_bars(struct machine *m)
     cfg_write(m, 0x3c, 1, 0x0b);
     cfg_write(m, 0x3d, 1, 0x04); /* pin: read-only */
     cfg_write(m, 0x40, 1, 0x5a);
-    out(m, 0xc000, 1, 0x01); /* ROM lock through BAR0 offset 0 */
-    out(m, 0xc004, 1, 0x01); /* SUSE unplug: not saved */
+    test_pio_out(m, 0xc000, 1, 0x01); /* ROM lock through BAR0 offset 0 */
+    test_pio_out(m, 0xc004, 1, 0x01); /* SUSE unplug: not saved */
 }
 
 struct scenario {
@@ -259,7 +246,7 @@ static void check_scenario(const struct scenario *s)
            "%s: built bytes load %s", s->name, err);
     is_int(hf.rom_locked, s->regs.flags & 1,
            "%s: load re-applies the lock through set_mem_type", s->name);
-    is_int(in(&fresh, 0x10, 1), s->regs.flags & 1, "%s: guest reads flags",
+    is_int(test_pio_in(&fresh, 0x10, 1), s->regs.flags & 1, "%s: guest reads flags",
            s->name);
     is_int(cfg_read(&fresh, 0x10, 4), (s->regs.bar0 & ~0xffu) | 1,
            "%s: guest reads BAR0", s->name);
@@ -294,7 +281,7 @@ static void check_hostile_flags(void)
         st.data[body + BODY_LEN - 1] = 0xfe;
         is_int(savevm_load_buf(sv, st.data, st.len, err, sizeof(err)), 0,
                "flags 0xfe loads %s", err);
-        is_int(in(&m, 0x10, 1), 0, "only bit 0 kept: unlocked");
+        is_int(test_pio_in(&m, 0x10, 1), 0, "only bit 0 kept: unlocked");
         st.data[body + 4 + 0x0a] ^= 1; /* class code */
         ok(savevm_load_buf(sv, st.data, st.len, err, sizeof(err)) < 0,
            "a changed class code is refused: %s", err);
