@@ -21,6 +21,7 @@
 #include "hw/pv/xenbus.h"
 
 struct pvcons;
+struct vfb_sink;
 
 struct pv_chardev_ops {
     /* Bytes taken (0 when it would block: wait for pvcons_output_ready),
@@ -41,6 +42,9 @@ struct pv_env {
                         struct pv_chardev_port *port);
     void (*chardev_unbind)(void *ctx, const char *id, struct pvcons *cons);
     void *ctx;
+    /* The display vfb 0 feeds (struct vfb_sink, hw/pv/vfb.h), or NULL. */
+    const struct vfb_sink *display;
+    void *display_ctx;
 };
 
 extern const struct xenbus_ops pvcons_ops;
