@@ -375,6 +375,7 @@ int vnc_server_start(struct xendm *x, char *err, size_t errlen)
     s->screen->deferUpdateTime = 0;
     s->screen->maxClientWait = VNC_CLIENT_WAIT_MS;
     s->screen->alwaysShared = TRUE;
+    s->screen->cursor = NULL;     /* no cursor drawn into the pixels */
     s->screen->kbdAddEvent = vnc_key;
     s->screen->ptrAddEvent = vnc_pointer;
     if (x->opts.vnc.password) {
