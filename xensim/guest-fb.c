@@ -112,6 +112,9 @@ static int fb_wait(struct guest *g, struct fb *f, long lo, long hi)
         if (st >= lo && st <= hi) {
             return 0;
         }
+        if (st >= XenbusStateClosing) {
+            return -ECONNREFUSED;   /* the backend refused us */
+        }
         if (guest_control(g, 50) == GUEST_CTL_SUSPEND) {
             guest_suspend(g);
         }
