@@ -44,6 +44,8 @@ struct chardev {
     bool acceptor_busy;       /* the acceptor holds a client */
     chardev_read_fn *read_fn;
     void *read_opaque;
+    struct chardev_spec own;  /* spec of a chardev made at run time */
+    char own_id[32];
 };
 
 static int chardev_nonblock(int fd)
@@ -290,6 +292,41 @@ static int chardev_open_one(struct xendm *x, const struct chardev_spec *s,
         }
     }
     return rc;
+}
+
+struct chardev *chardev_new_pty(struct xendm *x, const char *label,
+                                char *err, size_t errlen)
+{
+    struct chardev *cd;
+
+    if (x->nchardevs >= XENDM_MAX_CHARDEVS) {
+        snprintf(err, errlen, "chardev %s: too many chardevs", label);
+        return NULL;
+    }
+    if (chardev_lookup(x, label) != NULL) {
+        snprintf(err, errlen, "chardev %s: label in use", label);
+        return NULL;
+    }
+    cd = calloc(1, sizeof(*cd));
+    if (cd == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(cd->own_id, sizeof(cd->own_id), "%s", label);
+    cd->own = (struct chardev_spec){.id = cd->own_id, .kind = CHARDEV_PTY,
+                                    .fd = -1};
+    cd->x = x;
+    cd->spec = &cd->own;
+    cd->listen_fd = cd->client_fd = cd->dir_fd = -1;
+    if (chardev_open_pty(cd, err, errlen) < 0) {
+        if (cd->client_fd >= 0) {
+            close(cd->client_fd);
+        }
+        free(cd);
+        return NULL;
+    }
+    x->chardevs[x->nchardevs++] = cd;
+    return cd;
 }
 
 int chardev_open_all(struct xendm *x, char *err, size_t errlen)

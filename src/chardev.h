@@ -44,6 +44,15 @@ size_t chardev_write(struct chardev *cd, const void *buf, size_t len);
 /* "/dev/pts/N" for a pty, else NULL. */
 const char *chardev_pty_path(const struct chardev *cd);
 
+/*
+ * A new pty chardev labelled `label`, made at run time as QEMU's
+ * qemu_chr_new does for a PV console whose `output` is "pty"; it is
+ * listed by query-chardev and closed with the others.  NULL (and a
+ * reason in err) when the table is full or no pty can be opened.
+ */
+struct chardev *chardev_new_pty(struct xendm *x, const char *label,
+                                char *err, size_t errlen);
+
 /* QMP query-chardev: [{"label","filename","frontend-open"}]. */
 struct json *chardev_query(struct xendm *x);
 

@@ -252,11 +252,25 @@ static void add_channel(struct tsl_list *l, uint32_t domid, size_t i,
     if (c->path != NULL) {
         dev_back(&d, "path", "%s", c->path);
     }
-    dev_back(&d, "output", "chardev:libxl-channel%zu", i);
     dev_front(&d);
-    tsl_add(l, P_FRONT, domid, "1048576", "%s/limit", d.fpath);
-    tsl_add(l, P_FRONT, domid, "ioemu", "%s/type", d.fpath);
-    tsl_add(l, P_FRONT, domid, c->name, "%s/name", d.fpath);
+    /*
+     * As libxl 4.17 (seen in the lab): the device model's instructions
+     * sit in the frontend, read-only to the guest; a pty channel says
+     * "pty" (the DM makes one and fills in `tty`), a socket channel
+     * names the chardev libxl passed.
+     */
+    tsl_add(l, P_RO, domid, c->name, "%s/name", d.fpath);
+    tsl_add(l, P_RO, domid, "1048576", "%s/limit", d.fpath);
+    tsl_add(l, P_RO, domid, "ioemu", "%s/type", d.fpath);
+    if (c->connection == XLCFG_CONN_PTY) {
+        tsl_add(l, P_RO, domid, "pty", "%s/output", d.fpath);
+    } else {
+        char out[40];
+
+        snprintf(out, sizeof(out), "chardev:libxl-channel%zu", i);
+        tsl_add(l, P_RO, domid, out, "%s/output", d.fpath);
+    }
+    tsl_add(l, P_RO, domid, "", "%s/tty", d.fpath);
 }
 
 int tsl_build_devices(const struct xlcfg *cfg, uint32_t domid,

@@ -460,6 +460,14 @@ static int io_start(struct blkback_queue *q, struct blkback_io *io)
         }
         return io_submit(io, IOENG_DISCARD) < 0 ? BLKIF_RSP_ERROR : 1;
     }
+    /*
+     * An empty flush carries no sector (Linux's blkfront sends all ones);
+     * as QEMU does, it is a flush and nothing else.
+     */
+    if ((req->op == BLKIF_OP_FLUSH_DISKCACHE ||
+         req->op == BLKIF_OP_WRITE_BARRIER) && req->nr_segments == 0) {
+        return io_submit(io, IOENG_FLUSH) < 0 ? BLKIF_RSP_ERROR : 1;
+    }
     if (req->op == BLKIF_OP_INDIRECT && fetch_indirect(q, req) < 0) {
         return BLKIF_RSP_ERROR;
     }
@@ -468,11 +476,7 @@ static int io_start(struct blkback_queue *q, struct blkback_io *io)
     }
     if (req->op == BLKIF_OP_FLUSH_DISKCACHE ||
         req->op == BLKIF_OP_WRITE_BARRIER) {
-        if (req->nr_segments > 0) {
-            io->stage = STAGE_PRESYNC;
-        } else {
-            return io_submit(io, IOENG_FLUSH) < 0 ? BLKIF_RSP_ERROR : 1;
-        }
+        io->stage = STAGE_PRESYNC;
     }
     if (io_buffer(io) < 0) {
         return BLKIF_RSP_ERROR;

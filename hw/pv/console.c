@@ -3,9 +3,11 @@
  * PV console backend for "ioemu" consoles.  See console.h.
  *
  * Keys read: frontend `type` (only "ioemu" is ours: anything else,
- * e.g. the xenconsoled console, is left untouched), backend `output`
- * ("chardev:<id>"), frontend `ring-ref` (a grant reference) and
- * `port` (the event channel).
+ * e.g. the xenconsoled console, is left untouched), frontend `output`
+ * as QEMU reads it ("chardev:<id>", or "pty" for a new pty whose path
+ * we write to the frontend's `tty`; libxl 4.17 writes "pty" for a
+ * channel with connection=pty), frontend `ring-ref` (a grant
+ * reference) and `port` (the event channel).
  *
  * Theory of operation.  The shared page is struct xencons_interface:
  * in[1024] (host -> guest), out[2048] (guest -> host), then in_cons,
@@ -179,11 +181,27 @@ static void cons_event(struct xenbus_dev *dev, uint32_t port)
 static void cons_bind_output(struct pvcons *c)
 {
     struct pv_env *env = xenbus_env(c->dev);
-    char *out = xenbus_read_be(c->dev, "output");
+    char *out = xenbus_read_fe(c->dev, "output");
+    char tty[64];
+    bool known = false;
 
     if (out && strncmp(out, "chardev:", 8) == 0 &&
         strlen(out + 8) < sizeof(c->chardev_id)) {
         snprintf(c->chardev_id, sizeof(c->chardev_id), "%s", out + 8);
+        known = true;
+    } else if (out && strcmp(out, "pty") == 0 && env &&
+               env->chardev_new_pty) {
+        /* QEMU's label for a console's own chardev. */
+        snprintf(c->chardev_id, sizeof(c->chardev_id), "xencons%u",
+                 xenbus_devid(c->dev));
+        known = env->chardev_new_pty(env->ctx, c->chardev_id, tty,
+                                     sizeof(tty)) == 0;
+        if (known && xenbus_write_fe(c->dev, "tty", tty) < 0) {
+            log_warnx("%s: cannot publish tty %s", xenbus_name(c->dev),
+                      tty);
+        }
+    }
+    if (known) {
         c->bound = env && env->chardev_bind &&
                    env->chardev_bind(env->ctx, c->chardev_id, c,
                                      &c->port) == 0;

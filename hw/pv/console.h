@@ -2,8 +2,10 @@
 /*
  * The PV console backend (xenbus type "console") for consoles whose
  * frontend `type` is "ioemu", and the small byte interface it uses to
- * reach a character device (-chardev pty|socket,id=libxl-channel<N>,
- * named by the backend's `output` = "chardev:<id>").
+ * reach a character device: the frontend's `output` names it, as for
+ * QEMU: "chardev:<id>" (a -chardev socket,id=libxl-channel<N> libxl
+ * passes) or "pty" (a new pty, whose path we publish as the frontend's
+ * `tty`, where libxl_device_channel_getinfo reads it).
  *
  * The chardev layer (QMP/cmdline area) provides a struct pv_env with
  * `chardev_bind`: given an id, it returns a struct pv_chardev_port
@@ -41,6 +43,9 @@ struct pv_env {
     int (*chardev_bind)(void *ctx, const char *id, struct pvcons *cons,
                         struct pv_chardev_port *port);
     void (*chardev_unbind)(void *ctx, const char *id, struct pvcons *cons);
+    /* Optional: makes a pty chardev labelled `label`; 0 and its path. */
+    int (*chardev_new_pty)(void *ctx, const char *label, char *path,
+                           size_t pathlen);
     void *ctx;
     /* The display vfb 0 feeds (struct vfb_sink, hw/pv/vfb.h), or NULL. */
     const struct vfb_sink *display;

@@ -243,6 +243,21 @@ static const struct vnc_input_ops pv_vnc_input = {
     .position = pv_vnc_position,
 };
 
+static int pv_chardev_new_pty(void *ctx, const char *label, char *path,
+                              size_t pathlen)
+{
+    struct pvmachine *pm = ctx;
+    char err[160];
+    struct chardev *cd = chardev_new_pty(pm->x, label, err, sizeof(err));
+
+    if (cd == NULL) {
+        log_warnx("%s", err);
+        return -EIO;
+    }
+    snprintf(path, pathlen, "%s", chardev_pty_path(cd));
+    return 0;
+}
+
 /* ---- machine hooks ---- */
 
 static uint32_t pv_own_domid(struct xendm *x)
@@ -272,7 +287,10 @@ int pvmachine_prepare(struct xendm *x, char *err, size_t errlen)
             return -ENOENT;
         }
     }
-    pm->env = (struct pv_env){pv_chardev_bind, pv_chardev_unbind, pm};
+    pm->env = (struct pv_env){.chardev_bind = pv_chardev_bind,
+                              .chardev_unbind = pv_chardev_unbind,
+                              .chardev_new_pty = pv_chardev_new_pty,
+                              .ctx = pm};
     if (x->vnc.server != NULL) {
         pm->env.display = vnc_sink();
         pm->env.display_ctx = x->vnc.server;

@@ -219,6 +219,20 @@ int xenbus_write_be(struct xenbus_dev *dev, const char *key, const char *val)
     return bus_write(dev->bus, path, val);
 }
 
+int xenbus_write_fe(struct xenbus_dev *dev, const char *key, const char *val)
+{
+    char path[XB_PATH + 64];
+
+    if (dev->fe[0] == '\0') {
+        return -ENOENT;
+    }
+    if (snprintf(path, sizeof(path), "%s/%s", dev->fe, key) >=
+        (int)sizeof(path)) {
+        return -ENAMETOOLONG;
+    }
+    return bus_write(dev->bus, path, val);
+}
+
 int xenbus_printf_be(struct xenbus_dev *dev, const char *key,
                      const char *fmt, ...)
 {

@@ -133,6 +133,9 @@ int xenbus_read_fe_uint(struct xenbus_dev *dev, const char *key,
                         uint64_t max, uint64_t *out);
 int xenbus_write_be(struct xenbus_dev *dev, const char *key,
                     const char *val);
+/* A frontend key the backend publishes (e.g. a console's `tty`). */
+int xenbus_write_fe(struct xenbus_dev *dev, const char *key,
+                    const char *val);
 int xenbus_printf_be(struct xenbus_dev *dev, const char *key,
                      const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

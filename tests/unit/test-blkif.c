@@ -487,6 +487,10 @@ static void test_flush_discard(void)
     fring_put_rw(&t.f, BLKIF_OP_FLUSH_DISKCACHE, 77, 0, 0, &seg);
     ok(collect(&t, 1, &st, &id) == 1 && st == BLKIF_RSP_OKAY && id == 77,
        "flush answered OKAY");
+    /* Linux's blkfront sends an empty flush with sector all ones. */
+    fring_put_rw(&t.f, BLKIF_OP_FLUSH_DISKCACHE, 76, UINT64_MAX, 0, &seg);
+    ok(collect(&t, 1, &st, &id) == 1 && st == BLKIF_RSP_OKAY && id == 76,
+       "empty flush with sector ~0 (Linux blkfront) answered OKAY");
     fsync(t.disk.fd);
     fstat(t.disk.fd, &sb1);
     fring_put_discard(&t.f, 78, 0, 256);

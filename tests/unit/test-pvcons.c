@@ -73,6 +73,11 @@ static void tchr_readable(struct loop *loop, int fd, unsigned ev, void *op)
 struct tenv {
     struct tchr *chr[4];
     unsigned n;
+    struct loop *loop;
+    struct tchr made;      /* the chardev a "pty" output asked for */
+    char made_id[32];
+    char made_path[64];
+    int made_slave;
 };
 
 static int tenv_bind(void *ctx, const char *id, struct pvcons *cons,
@@ -100,6 +105,32 @@ static void tenv_unbind(void *ctx, const char *id, struct pvcons *cons)
             e->chr[i]->cons = NULL;
         }
     }
+}
+
+/* As the daemon's hook: a fresh pty labelled `label`. */
+static int tenv_new_pty(void *ctx, const char *label, char *path,
+                        size_t pathlen)
+{
+    struct tenv *e = ctx;
+    struct termios raw;
+    int master;
+
+    if (e->made.id != NULL || e->n >= 4 ||
+        openpty(&master, &e->made_slave, e->made_path, NULL, NULL) < 0) {
+        return -EIO;
+    }
+    tcgetattr(e->made_slave, &raw);
+    cfmakeraw(&raw);
+    tcsetattr(e->made_slave, TCSANOW, &raw);
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    fcntl(e->made_slave, F_SETFL, O_NONBLOCK);
+    snprintf(e->made_id, sizeof(e->made_id), "%s", label);
+    e->made.id = e->made_id;
+    e->made.fd = master;
+    e->chr[e->n++] = &e->made;
+    loop_fd_add(e->loop, master, LOOP_READ, tchr_readable, &e->made);
+    snprintf(path, pathlen, "%s", e->made_path);
+    return 0;
 }
 
 static const struct xenbus_type types[] = {
@@ -141,7 +172,7 @@ static void add_console(struct world *w, unsigned devid, const char *type,
     SET(be, "frontend", fe);
     SET(be, "frontend-id", "1");
     SET(be, "protocol", "vt100");
-    SET(be, "output", output);
+    SET(fe, "output", output);
     SET(be, "state", "1");
     SET(be, "online", "1");
     fhost_pump(&w->h, w->bus);
@@ -265,6 +296,21 @@ static void test_console(struct world *w, struct tenv *env)
     add_console(w, 2, "ioemu", "chardev:libxl-channel2", 32, 5);
     test_echo(w, &pty, slave, 2, 32, 5, "pty");
 
+    /* libxl 4.17's pty channel: output "pty", the backend makes one. */
+    add_console(w, 5, "ioemu", "pty", 35, 8);
+    ok(env->made.id != NULL && strcmp(env->made.id, "xencons5") == 0,
+       "output \"pty\": a new pty chardev labelled xencons5 (as QEMU)");
+    ok(env->made.id != NULL &&
+           is(w, "/local/domain/1/device/console/5/tty", env->made_path),
+       "its path is published as the frontend's tty (%s)", env->made_path);
+    if (env->made.id != NULL) {
+        test_echo(w, &env->made, env->made_slave, 5, 35, 8, "new pty");
+        loop_fd_del(w->loop, env->made.fd);
+    }
+    add_console(w, 6, "ioemu", "file:/tmp/nope", 36, 9);
+    ok(kv_find(&w->h, "/local/domain/1/device/console/6/tty") == NULL,
+       "an output xendm does not know gets no chardev and no tty");
+
     /* Back-pressure without a limit: a blocked chardev stops the ring. */
     {
         char big[1500];
@@ -328,6 +374,10 @@ static void test_console(struct world *w, struct tenv *env)
     close(sv[1]);
     close(master);
     close(slave);
+    if (env->made.id != NULL) {
+        close(env->made.fd);
+        close(env->made_slave);
+    }
 }
 
 static void test_console_limit(struct world *w, struct tenv *env)
@@ -349,7 +399,7 @@ static void test_console_limit(struct world *w, struct tenv *env)
     memcpy(&prod, pg + 3084, 4);
     ok(cons == prod && prod == 50000,
        "XEN_QEMU_CONSOLE_LIMIT: the ring keeps draining with the chardev"
-       " blocked");
+       " blocked (cons %u prod %u)", cons, prod);
     {
         int sv[2];
         char got[8192];
@@ -431,6 +481,7 @@ int main(void)
         return 1;
     }
     w.loop = loop_new();
+    env.loop = w.loop;
     w.h.next_port = 5;
     cfg = (struct xenbus_cfg){
         .loop = w.loop,
@@ -440,7 +491,10 @@ int main(void)
         .domid = 1,
         .types = types,
         .ntypes = 2,
-        .env = &(struct pv_env){tenv_bind, tenv_unbind, &env},
+        .env = &(struct pv_env){.chardev_bind = tenv_bind,
+                                .chardev_unbind = tenv_unbind,
+                                .chardev_new_pty = tenv_new_pty,
+                                .ctx = &env},
     };
     w.bus = xenbus_new(&cfg);
     ok(xenbus_start(w.bus) == 0 &&
