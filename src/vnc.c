@@ -70,6 +70,8 @@ struct vnc_client {
     int fd;
 };
 
+static void vnc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void vnc_log(const char *fmt, ...)
 {
     char buf[256];

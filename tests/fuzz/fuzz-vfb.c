@@ -44,6 +44,8 @@ static void fuzz_convert(const struct vfb_geom *g, const uint8_t *fb,
     free(screen);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const protos[] = {NULL, "x86_32-abi", "x86_64-abi",
