@@ -126,4 +126,24 @@ CFG
     timeout 60 "$XENSIM" destroy "fbh-$mode"
     tap_ok $? "$mode: destroy"
 done
+
+# An HVM guest has no vfb: a blank screen of a fixed size.
+cat > "$D/hvm.cfg" <<CFG
+name = "fbhvm"
+type = "hvm"
+memory = 32
+vnc = 1
+CFG
+if timeout 90 "$XENSIM" create "$D/hvm.cfg" 2>"$D/hvm.err"; then
+    tap_ok 0 "create an HVM domain with vnc = 1"
+    d=$(domid_of fbhvm)
+    py_tap $PY blank "$(vnc_port "$d")"
+    timeout 60 "$XENSIM" destroy fbhvm
+    tap_ok $? "destroy the HVM domain"
+elif grep -q "not built into this xendm" "$D"/qemu-dm-fbhvm.log 2>/dev/null; then
+    tap_skip "xendm has no HVM machine"
+else
+    tap_ok 1 "create an HVM domain with vnc = 1"
+    sed 's/^/# /' "$D/hvm.err" "$D"/qemu-dm-fbhvm.log
+fi
 tap_end
