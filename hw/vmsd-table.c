@@ -10,9 +10,11 @@
 
 #include "../src/cpu-timers.h"
 #include "emu/chipset.h"
+#include "emu/fwcfg.h"
 #include "emu/pci.h"
 #include "emu/pckbd.h"
 #include "emu/platform.h"
+#include "emu/port92.h"
 #include "emu/ps2.h"
 #include "emu/serial.h"
 #include "vmsd-table.h"
@@ -28,5 +30,7 @@ const struct vmstate_desc *const vmsd_table[] = {
     &ps2_mouse_vmsd,
     &pckbd_isa_vmsd,
     &platform_vmsd,
+    &fwcfg_vmsd,
+    &port92_vmsd,
     NULL,
 };

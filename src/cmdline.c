@@ -642,6 +642,15 @@ static int opt_append(struct cmdline_ctx *c, const char *arg)
     return cmdline_strdup(c, &c->o->append, arg);
 }
 
+/* -L DIR: where firmware files (the linuxboot option ROM) are found. */
+static int opt_datadir(struct cmdline_ctx *c, const char *arg)
+{
+    if (c->o->ndatadirs >= XENDM_MAX_DATADIRS) {
+        return cmdline_fail(c, "too many directories");
+    }
+    return cmdline_strdup(c, &c->o->datadirs[c->o->ndatadirs++], arg);
+}
+
 static int opt_dump_vmstate(struct cmdline_ctx *c, const char *arg)
 {
     return cmdline_strdup(c, &c->o->dump_vmstate, arg);
@@ -675,6 +684,7 @@ static const struct cmdline_option cmdline_options[] = {
     {"kernel", true, opt_kernel},
     {"initrd", true, opt_initrd},
     {"append", true, opt_append},
+    {"L", true, opt_datadir},
     {"no-acpi", false, opt_no_acpi},
     {"S", false, opt_S},
     {"incoming", true, opt_incoming},
@@ -787,6 +797,9 @@ void cmdline_free(struct xendm_opts *o)
     free(o->append);
     free(o->keymap);
     free(o->dump_vmstate);
+    for (i = 0; i < o->ndatadirs; i++) {
+        free(o->datadirs[i]);
+    }
     memset(o, 0, sizeof(*o));
     o->incoming_fd = -1;
 }

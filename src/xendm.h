@@ -125,6 +125,9 @@ struct xendm_opts {
     char *runas;              /* -runas / -run-with user= */
     char *chroot_dir;         /* -chroot / -run-with chroot= */
     char *kernel, *initrd, *append, *boot, *keymap;
+#define XENDM_MAX_DATADIRS 4
+    char *datadirs[XENDM_MAX_DATADIRS + 1];  /* -L, NULL-terminated */
+    size_t ndatadirs;
     char *dump_vmstate;
     struct vnc_opts vnc;
     size_t console_limit;     /* XEN_QEMU_CONSOLE_LIMIT, 0 = none */

@@ -29,6 +29,7 @@ static const struct {
     { "console-echo", guest_console_echo },
     { "ports", guest_ports },
     { "fb-pattern", guest_fb_pattern },
+    { "fwcfg-boot", guest_fwcfg_boot },
 };
 
 void *guest_page_alloc(struct guest *g, uint64_t *gfn)

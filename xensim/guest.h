@@ -78,5 +78,6 @@ int guest_disk_verify(struct guest *g, int argc, char **argv);
 int guest_console_echo(struct guest *g, int argc, char **argv);
 int guest_ports(struct guest *g, int argc, char **argv);
 int guest_fb_pattern(struct guest *g, int argc, char **argv);
+int guest_fwcfg_boot(struct guest *g, int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "chardev.h"
 #include "hw/emu/hvm-machine.h"
+#include "hw/emu/hvm-boot.h"
 #include "hw/emu/ioreq.h"
 #include "hw/emu/pc-hv.h"
 #include "hw/pv/pv-machine.h"
@@ -54,6 +55,7 @@ struct hvmachine {
     bool srv_up;
     struct loop_timer *timer;
     struct hvm_port ports[MACHINE_MAX_SERIAL];
+    struct fwcfg *fwcfg;            /* -kernel only */
 };
 
 static void hvm_port_flush(struct hvm_port *p)
@@ -138,16 +140,7 @@ static bool hvm_port_filter(void *opaque, int port)
 
 int hvmachine_check(struct xendm *x, char *why, size_t whylen)
 {
-    size_t i;
-
-    (void)why;
-    (void)whylen;
-    for (i = 0; i < x->opts.nlists; i++) {
-        log_warnx("-%s %s: not emulated by xendm's HVM machine; the guest "
-                  "will not see it", x->opts.lists[i].option,
-                  x->opts.lists[i].raw);
-    }
-    return 0;
+    return hvmboot_check(x, why, whylen);
 }
 
 static void hvm_connect_serials(struct hvmachine *hm)
@@ -191,6 +184,13 @@ int hvmachine_prepare(struct xendm *x, char *err, size_t errlen)
                         ? (unsigned)x->opts.nserials
                         : MACHINE_MAX_SERIAL;
     rc = machine_init(&hm->m, &cfg, &pc_hv_ops, &hm->host);
+    if (rc == 0 && x->opts.kernel != NULL) {
+        hm->fwcfg = hvmboot_fwcfg_new(x, err, errlen);
+        if (hm->fwcfg == NULL) {
+            return -EINVAL;
+        }
+        machine_attach_fwcfg(&hm->m, hm->fwcfg);
+    }
     rc = rc ? rc : machine_register_state(&hm->m, x->savevm);
     if (rc < 0) {
         snprintf(err, errlen, "HVM machine: %s", strerror(-rc));
@@ -249,6 +249,7 @@ void hvmachine_exit(struct xendm *x)
                 chardev_set_reader(hm->ports[i].cd, NULL, NULL);
             }
         }
+        hvmboot_fwcfg_free(hm->fwcfg);
         free(hm);
         x->hvm_priv = NULL;
     }

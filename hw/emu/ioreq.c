@@ -35,6 +35,9 @@ void ioreq_dispatch_init(struct ioreq_dispatch *d, struct machine *m,
     d->mem = mem;
     d->mem_opaque = mem_opaque;
     d->rl = dispatch_rl_init;
+    if (m != NULL && mem != NULL) {     /* DMA-capable devices (fw_cfg) */
+        machine_set_guest_memory(m, mem->read, mem->write, mem_opaque);
+    }
 }
 
 static int refuse(struct ioreq_dispatch *d, ioreq_t *req, const char *why)

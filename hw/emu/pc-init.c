@@ -134,6 +134,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg,
     pckbd_init(&m->kbd, cfg->kbd_extended_state, machine_isa_irq,
                machine_request_reset, m);
     platform_init(&m->platform, &machine_platform_hooks, m);
+    port92_init(&m->port92, machine_request_reset, m);
     machine_reset(m);
     return 0;
 }
@@ -151,10 +152,36 @@ void machine_reset(struct machine *m)
         serial_reset(&m->serial[i]);
     }
     pckbd_reset(&m->kbd);
+    port92_reset(&m->port92);
+    if (m->fwcfg) {
+        fwcfg_reset(m->fwcfg);
+    }
     if (m->cfg.xen_platform) {
         platform_reset(&m->platform);
     }
     m->shutdown = MACHINE_SHUTDOWN_NONE;
+}
+
+void machine_attach_fwcfg(struct machine *m, struct fwcfg *f)
+{
+    m->fwcfg = f;
+    if (f && m->guest_mem.read) {
+        fwcfg_set_mem(f, &m->guest_mem, m->guest_mem_opaque);
+    }
+}
+
+void machine_set_guest_memory(struct machine *m,
+                              int (*read)(void *, uint64_t, void *, size_t),
+                              int (*write)(void *, uint64_t, const void *,
+                                           size_t),
+                              void *opaque)
+{
+    m->guest_mem.read = read;
+    m->guest_mem.write = write;
+    m->guest_mem_opaque = opaque;
+    if (m->fwcfg) {
+        fwcfg_set_mem(m->fwcfg, read && write ? &m->guest_mem : NULL, opaque);
+    }
 }
 
 int64_t machine_run_timers(struct machine *m, int64_t now)

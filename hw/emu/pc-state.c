@@ -90,7 +90,12 @@ int machine_register_state(struct machine *m, struct savevm *sv)
     unsigned i;
     int rc = 0;
 
-    if (m->cfg.pcihost_migration) {
+    /* qemu-xen creates fw_cfg (xen_load_linux) before the PCI host */
+    if (m->fwcfg) {
+        rc = reg_one(sv, "fw_cfg", -1, &fwcfg_vmsd, &m->fwcfg->st,
+                     sizeof(m->fwcfg->st), NULL);
+    }
+    if (!rc && m->cfg.pcihost_migration) {
         rc = reg_one(sv, "PCIHost", -1, &pci_host_vmsd, &m->host,
                      sizeof(m->host), NULL);
     }
@@ -111,6 +116,9 @@ int machine_register_state(struct machine *m, struct savevm *sv)
                            &m->kbd.mouse.st, sizeof(m->kbd.mouse.st), NULL);
     rc = rc ? rc : reg_one(sv, "pckbd", -1, &pckbd_isa_vmsd, &m->kbd.st,
                            sizeof(m->kbd.st), pckbd_entry_loaded);
+    /* pc_superio_init: port92 right after the i8042 (no vmport on Xen) */
+    rc = rc ? rc : reg_one(sv, "port92", -1, &port92_vmsd, &m->port92.st,
+                           sizeof(m->port92.st), NULL);
     if (!rc && m->cfg.xen_platform) {
         rc = reg_pci(sv, &platform_ident, &platform_vmsd, &m->platform.st,
                      sizeof(m->platform.st), platform_entry_loaded);

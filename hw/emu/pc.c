@@ -120,6 +120,47 @@ static void pio_serial_write(struct machine *m, unsigned arg, unsigned off,
     serial_pio_write(&m->serial[arg], off, (uint8_t)val);
 }
 
+static bool has_fwcfg(const struct machine *m, unsigned arg)
+{
+    /* arg 1: the DMA ports, only when the device has the interface */
+    return m->fwcfg != NULL && (arg == 0 || m->fwcfg->st.dma_enabled);
+}
+
+static uint32_t pio_port92_read(struct machine *m, unsigned arg,
+                                unsigned off, unsigned size)
+{
+    (void)arg;
+    (void)size;
+    return off == 0 ? port92_read(&m->port92) : 0xff;
+}
+
+static void pio_port92_write(struct machine *m, unsigned arg, unsigned off,
+                             unsigned size, uint32_t val)
+{
+    (void)arg;
+    (void)size;
+    if (off == 0) {
+        port92_write(&m->port92, (uint8_t)val);
+    }
+}
+
+static uint32_t pio_fwcfg_read(struct machine *m, unsigned arg, unsigned off,
+                               unsigned size)
+{
+    return arg ? fwcfg_dma_io_read(m->fwcfg, off, size)
+               : fwcfg_io_read(m->fwcfg, off, size);
+}
+
+static void pio_fwcfg_write(struct machine *m, unsigned arg, unsigned off,
+                            unsigned size, uint32_t val)
+{
+    if (arg) {
+        fwcfg_dma_io_write(m->fwcfg, off, size, val);
+    } else {
+        fwcfg_io_write(m->fwcfg, off, size, val);
+    }
+}
+
 static uint32_t pio_rcr_read(struct machine *m, unsigned arg, unsigned off,
                              unsigned size)
 {
@@ -185,6 +226,11 @@ static const struct pio_range pio_table[] = {
       pio_platform_write },
     { 0x60, 1, 1, 0, always, pio_kbd_data_read, pio_kbd_data_write },
     { 0x64, 1, 1, 0, always, pio_kbd_cmd_read, pio_kbd_cmd_write },
+    { PORT92_IOPORT, 1, 1, 0, always, pio_port92_read, pio_port92_write },
+    { FWCFG_IOPORT, FWCFG_IOPORT_LEN, 4, 0, has_fwcfg, pio_fwcfg_read,
+      pio_fwcfg_write },
+    { FWCFG_DMA_IOPORT, FWCFG_DMA_IOPORT_LEN, 4, 1, has_fwcfg, pio_fwcfg_read,
+      pio_fwcfg_write },
     { 0x3f8, 8, 1, 0, has_serial, pio_serial_read, pio_serial_write },
     { 0x2f8, 8, 1, 1, has_serial, pio_serial_read, pio_serial_write },
     { 0x3e8, 8, 1, 2, has_serial, pio_serial_read, pio_serial_write },

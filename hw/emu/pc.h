@@ -26,9 +26,11 @@
 #include <stdint.h>
 
 #include "chipset.h"
+#include "fwcfg.h"
 #include "pci.h"
 #include "pckbd.h"
 #include "platform.h"
+#include "port92.h"
 #include "serial.h"
 
 #define MACHINE_MAX_SERIAL 4
@@ -75,6 +77,11 @@ struct machine {
     struct platform platform;
     struct serial serial[MACHINE_MAX_SERIAL];
     struct pckbd kbd;
+    struct port92 port92;
+    struct fwcfg *fwcfg;            /* only with -kernel; not owned */
+    /* guest memory for DMA (the ioreq server's mapping cache) */
+    struct fwcfg_mem_ops guest_mem;
+    void *guest_mem_opaque;
     /* transient */
     int isa_level[MACHINE_NR_ISA_IRQS];
     enum machine_shutdown shutdown;
@@ -84,6 +91,19 @@ struct machine {
 int machine_init(struct machine *m, const struct machine_config *cfg,
                  const struct machine_host_ops *ops, void *opaque);
 void machine_reset(struct machine *m);
+
+/*
+ * Adds the fw_cfg device (QEMU creates it under Xen only for -kernel)
+ * at 0x510-0x511 and 0x514-0x51b.  Call before machine_register_state;
+ * `f` stays the caller's and must outlive the machine.
+ */
+void machine_attach_fwcfg(struct machine *m, struct fwcfg *f);
+/* Guest-physical memory for device DMA; NULL read/write: none. */
+void machine_set_guest_memory(struct machine *m,
+                              int (*read)(void *, uint64_t, void *, size_t),
+                              int (*write)(void *, uint64_t, const void *,
+                                           size_t),
+                              void *opaque);
 
 /*
  * Port I/O of `size` (1, 2, 4) bytes; for reads *val gets the value

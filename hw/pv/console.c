@@ -254,6 +254,13 @@ static int cons_connect(struct xenbus_dev *dev)
 
     if (xenbus_read_fe_uint(dev, "ring-ref", UINT32_MAX, &ref) < 0 ||
         xenbus_read_fe_uint(dev, "port", UINT32_MAX, &port) < 0) {
+        char *rs = xenbus_read_fe(dev, "ring-ref");
+        char *ps = xenbus_read_fe(dev, "port");
+
+        log_warnx("%s: frontend ring-ref '%s' port '%s' unusable",
+                  xenbus_name(dev), rs ? rs : "(none)", ps ? ps : "(none)");
+        free(rs);
+        free(ps);
         return -EINVAL;
     }
     r = (uint32_t)ref;

@@ -407,6 +407,7 @@ static void dev_connect(struct xenbus_dev *dev)
         return;
     }
     dev->connected = true;
+    log_debug("%s: connected", dev->name);
     dev_set_state(dev, XB_CONNECTED);
 }
 
@@ -419,6 +420,8 @@ static void dev_frontend_changed(struct xenbus_dev *dev)
     if (read_path_uint(dev->bus, path, XB_CLOSED, &st) < 0) {
         st = XB_UNKNOWN;
     }
+    log_debug("%s: frontend state %u, backend state %d", dev->name,
+              (unsigned)st, (int)dev->be_state);
     switch ((enum xenbus_state)st) {
     case XB_INITIALISING:
     case XB_INITWAIT:

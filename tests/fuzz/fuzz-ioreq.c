@@ -9,7 +9,10 @@
  * used as a buffered ring (pointers and slots from the input).  Between
  * requests the machine's timers run and shutdown requests are taken,
  * and at the end its state is saved: all must hold together without
- * a crash, a sanitizer report or an unbounded loop.
+ * a crash, a sanitizer report or an unbounded loop.  The machine has
+ * a fw_cfg device with a few items (as for -kernel) and guest memory
+ * holds a valid DMA descriptor at 0x100 (select KERNEL_DATA, read 64
+ * bytes to 0x1000), so port writes to 0x514/0x518 reach the DMA code.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct machine m;
+    static struct fwcfg f;
+    static const uint8_t desc[16] = {
+        0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 64, 0, 0x11, 0, 0x0a,
+    };
+    static uint8_t kernel[5000];
     static buffered_iopage_t bp;
     struct machine_config cfg;
     struct ioreq_dispatch d;
@@ -74,8 +82,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     machine_config_xenfv(&cfg, 256);
     cfg.nr_serial = 2;
     machine_init(&m, &cfg, &fake_host, &now);
+    fwcfg_init(&f, false, true); /* DMA on: more code to reach */
+    fwcfg_add_bytes(&f, FWCFG_KERNEL_DATA, kernel, sizeof(kernel), false);
+    fwcfg_add_i32(&f, FWCFG_KERNEL_SIZE, sizeof(kernel));
+    fwcfg_add_file(&f, "bootorder", "/rom@genroms/x", 15, false);
+    machine_attach_fwcfg(&m, &f);
     ioreq_dispatch_init(&d, &m, &fake_mem, NULL);
     memset(guest, 0xa5, sizeof(guest));
+    memcpy(guest + 0x100, desc, sizeof(desc));
     for (; size - off >= sizeof(ioreq_t); off += sizeof(ioreq_t)) {
         ioreq_t req;
 
@@ -99,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vmstate_save(&out, &serial_isa_vmsd, &m.serial[0].st);
     vmstate_save(&out, &pckbd_isa_vmsd, &m.kbd.st);
     vmstate_save(&out, &platform_vmsd, &m.platform.st);
+    vmstate_save(&out, &fwcfg_vmsd, &f.st);
+    vmstate_save(&out, &port92_vmsd, &m.port92.st);
     wbuf_free(&out);
     return 0;
 }

@@ -17,6 +17,7 @@ EXTRA_CLEANUP='"$XENSIM" destroy hvm1 >/dev/null 2>&1'
 cat >"$D/hvm1.cfg" <<CFG
 name = "hvm1"
 type = "hvm"
+vga = "none"
 memory = 64
 vcpus = 1
 serial = "pty"

@@ -12,6 +12,7 @@ start_ts_host
 cat > "$D/hvm.cfg" <<CFG
 name = "tshvm"
 type = "hvm"
+vga = "none"
 memory = 32
 vnc = 0
 serial = "pty"
@@ -69,6 +70,7 @@ SCRIPT
 cat > "$D/ports.cfg" <<CFG
 name = "tsports"
 type = "hvm"
+vga = "none"
 memory = 32
 vnc = 0
 guest = "ports $D/ports.txt"

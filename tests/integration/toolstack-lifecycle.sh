@@ -99,6 +99,7 @@ check_gone "$d" "$uuid" "PV" "$pid" "$gpid"
 cat > "$D/hvm.cfg" <<CFG
 name = "tshvm"
 type = "hvm"
+vga = "none"
 memory = 32
 vnc = 0
 CFG
@@ -117,7 +118,7 @@ tap_ok 0 "create an idle HVM domain"
 d=$(domid_of tshvm)
 pid=$(xs_read /local/domain/$d/image/device-model-pid)
 uuid=$(xs_read /local/domain/$d/vm | sed 's|^/vm/||')
-want="-xen-domid $d -no-shutdown -chardev socket,id=libxl-cmd,path=$D/qmp-libxl-$d,server=on,wait=off -mon chardev=libxl-cmd,mode=control -chardev socket,id=libxenstat-cmd,path=$D/qmp-libxenstat-$d,server=on,wait=off -mon chardev=libxenstat-cmd,mode=control -nodefaults -no-user-config -name tshvm -vnc none -display none -device cirrus-vga,vgamem_mb=8 -boot order=cda -net none -machine xenfv,suppress-vmdesc=on -m 24"
+want="-xen-domid $d -no-shutdown -chardev socket,id=libxl-cmd,path=$D/qmp-libxl-$d,server=on,wait=off -mon chardev=libxl-cmd,mode=control -chardev socket,id=libxenstat-cmd,path=$D/qmp-libxenstat-$d,server=on,wait=off -mon chardev=libxenstat-cmd,mode=control -nodefaults -no-user-config -name tshvm -vnc none -display none -boot order=cda -net none -machine xenfv,suppress-vmdesc=on -m 32"
 got=$(tr '\0' ' ' < /proc/$pid/cmdline | sed 's/ $//')
 tap_is "${got#* }" "$want" "xendm runs with libxl 4.17's HVM argv"
 tap_is "$(tr '\0' '\n' < /proc/$pid/environ | grep '^XEN_DOMAIN_ID=')" \

@@ -188,7 +188,7 @@ static void console_channel(struct env *e)
     put(e, "%s/frontend", fe, be);
     put(e, "%s/frontend-id", v, be);
     put(e, "%s/protocol", "vt100", be);
-    put(e, "%s/output", "chardev:libxl-channel1", be);
+    put(e, "%s/output", "chardev:libxl-channel1", fe); /* QEMU reads the frontend's */
     put(e, "%s/online", "1", be);
     put(e, "%s/state", "1", be);
     snprintf(p, sizeof(p), "%s/state", be);

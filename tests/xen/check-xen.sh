@@ -46,12 +46,13 @@ while read -r soname path; do
         log "payload: $soname (not in dom0)"
     fi
 done
-cat > "$PAY/xendm-dm" <<'EOF'
+# XENDM_XEN_DEBUG=1 adds -v -v (debug log) to libxl's argv.
+cat > "$PAY/xendm-dm" <<EOF
 #!/bin/sh
 # What libxl execs (through the lab's dm-wrapper.sh): xendm with its libraries.
-LD_LIBRARY_PATH=/nxen-io/payload/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+LD_LIBRARY_PATH=/nxen-io/payload/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
-exec /nxen-io/payload/xendm "$@"
+exec /nxen-io/payload/xendm $([ "${XENDM_XEN_DEBUG:-0}" = 1 ] && echo "-v -v") "\$@"
 EOF
 chmod +x "$PAY/xendm-dm"
 cp "$SRC"/tests/xen/*.cfg "$PAY/"

@@ -15,11 +15,15 @@ xen-save-devices-state and writes two files:
               replays on xendm's machine:
                 o SIZE PORT VALUE   port write
                 i SIZE PORT         port read (result ignored)
+                i SIZE PORT = VAL   port read that must give QEMU's VAL
+                kernel K I CMDLINE  (first line) -kernel K -initrd I
+                                    -append CMDLINE, files beside the .ops
                 rx HEX              bytes arriving on the first UART
                 key HEX...          one key event as set-2 bytes
                 mouse DX DY         one relative motion (QEMU's axes)
 
-Usage: make-vectors.py [OUTDIR]   (default: this script's directory)
+Usage: make-vectors.py [OUTDIR [SCENARIO...]]
+  (default: this script's directory, every scenario)
 Needs qemu-system-x86_64 (QEMU 7.2 for byte-identical results) only;
 it uses private temp dirs and cleans up the QEMU it starts.
 """
@@ -86,6 +90,47 @@ SCENARIOS = {
         ("o", 4, 0xCF8, 0x80000000), ("o", 4, 0xCFC, 0x12345678),
         ("o", 1, 0xCF9, 0x02), ("o", 4, 0xCF8, 0x80000800)],
 }
+
+
+def fwcfg_read(key, n):
+    """Select fw_cfg item `key` and read n bytes, checking each."""
+    return [("o", 2, 0x510, key)] + [("r", 1, 0x511)] * n
+
+
+# the synthetic bzImage of the fwcfg scenario (protocol 2.15, 4 setup
+# sectors) and its initrd, written beside the vectors
+FWCFG_CMDLINE = "console=ttyS0 vga=0x317 quiet"
+
+
+def make_bzimage():
+    body = bytearray((i * 7 + 3) & 0xFF for i in range(5 * 512 + 4096))
+    body[0x1F1] = 4
+    body[0x202:0x206] = b"HdrS"
+    body[0x206:0x208] = (0x20F).to_bytes(2, "little")
+    body[0x210] = 0
+    body[0x211] = 0x01
+    body[0x22C:0x230] = (0x7FFFFFFF).to_bytes(4, "little")
+    body[0x236:0x238] = (0).to_bytes(2, "little")
+    return bytes(body)
+
+
+KERNEL_FILES = {"fwcfg-bzImage": make_bzimage(),
+                "fwcfg-initrd": bytes(range(256)) * 20}
+KERNEL = {"fwcfg": ("fwcfg-bzImage", "fwcfg-initrd", FWCFG_CMDLINE)}
+SCENARIOS["fwcfg"] = (
+    fwcfg_read(0x00, 4) + fwcfg_read(0x01, 4) + fwcfg_read(0x02, 16) +
+    fwcfg_read(0x04, 2) + fwcfg_read(0x05, 2) + fwcfg_read(0x0E, 2) +
+    fwcfg_read(0x07, 4) + fwcfg_read(0x08, 4) + fwcfg_read(0x0A, 4) +
+    fwcfg_read(0x0B, 4) + fwcfg_read(0x13, 4) + fwcfg_read(0x14, 4) +
+    fwcfg_read(0x15, len(FWCFG_CMDLINE) + 3) + fwcfg_read(0x16, 4) +
+    fwcfg_read(0x17, 4) + fwcfg_read(0x18, 0x240) + fwcfg_read(0x11, 16) +
+    fwcfg_read(0x12, 16) + fwcfg_read(0x1234, 2) +
+    [("r", 1, 0x514), ("r", 4, 0x518)] +
+    # state left behind: KERNEL_SIZE selected, 3 bytes read, the DMA
+    # address register's high half set (no transfer)
+    fwcfg_read(0x08, 3) + [("o", 4, 0x514, 0x12000000)])
+# port 0x92: A20 gate set (bit 0, the fast reset, is not touched)
+SCENARIOS["port92"] = [("o", 1, 0x92, 0x02), ("r", 1, 0x92)]
 
 
 class Qmp:
@@ -155,6 +200,16 @@ def run(name, ops, outdir, tmp):
             "-chardev", "socket,id=s0,path=%s,server=on,wait=off" % ser_path,
             "-device", "isa-serial,chardev=s0",
             "-qmp", "unix:%s,server=on,wait=off" % qmp_path]
+    lines = []
+    if name in KERNEL:
+        kern, initrd, cmdline = KERNEL[name]
+        for fname in (kern, initrd):
+            with open(os.path.join(outdir, fname), "wb") as f:
+                f.write(KERNEL_FILES[fname])
+        argv += ["-kernel", os.path.join(outdir, kern),
+                 "-initrd", os.path.join(outdir, initrd),
+                 "-append", cmdline]
+        lines.append("kernel %s %s %s" % (kern, initrd, cmdline))
     running = any(op[0] in ("key", "mouse") for op in ops)
     if running:
         # input events need a running VM: a firmware that only halts
@@ -165,7 +220,6 @@ def run(name, ops, outdir, tmp):
             f.write(image)
         argv += ["-bios", bios]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-    lines = []
     try:
         qmp = Qmp(qmp_path)
         ser = socket.socket(socket.AF_UNIX)
@@ -180,6 +234,12 @@ def run(name, ops, outdir, tmp):
             elif op[0] == "i":
                 hmp_checked(qmp, "i /%s 0x%x" % (WIDTH[op[1]], op[2]), "port")
                 lines.append("i %d 0x%x" % op[1:])
+            elif op[0] == "r":
+                got = qmp.hmp("i /%s 0x%x" % (WIDTH[op[1]], op[2]))
+                if not got.startswith("port") or "= " not in got:
+                    raise RuntimeError("HMP i: %r" % got)
+                val = int(got.split("= ")[1].strip(), 16)
+                lines.append("i %d 0x%x = 0x%x" % (op[1], op[2], val))
             elif op[0] == "rx":
                 ser.sendall(op[1])
                 time.sleep(0.3)
@@ -213,8 +273,9 @@ def main():
         os.path.dirname(os.path.abspath(__file__))
     tmp = tempfile.mkdtemp(prefix="hvm-vectors-")
     try:
-        for name, ops in SCENARIOS.items():
-            run(name, ops, outdir, tmp)
+        names = sys.argv[2:] or list(SCENARIOS)
+        for name in names:
+            run(name, SCENARIOS[name], outdir, tmp)
     finally:
         shutil.rmtree(tmp)
 
