@@ -13,6 +13,7 @@
 
 #include "vnc.h"
 
+/* clang-format off */
 static const uint8_t ascii_keys[128] = {
     [' '] = 57,
     ['a'] = 30, ['b'] = 48, ['c'] = 46, ['d'] = 32, ['e'] = 18, ['f'] = 33,
@@ -35,6 +36,7 @@ static const uint8_t ascii_keys[128] = {
     ['`'] = 41, ['~'] = 41, ['\\'] = 43, ['|'] = 43,
     [','] = 51, ['<'] = 51, ['.'] = 52, ['>'] = 52, ['/'] = 53, ['?'] = 53,
 };
+/* clang-format on */
 
 struct keymap {
     uint16_t keysym;
@@ -43,77 +45,77 @@ struct keymap {
 
 /* Sorted by keysym. */
 static const struct keymap fn_keys[] = {
-    {0xfe20, 15},   /* ISO_Left_Tab -> KEY_TAB */
-    {0xff08, 14},   /* BackSpace */
-    {0xff09, 15},   /* Tab */
-    {0xff0d, 28},   /* Return -> KEY_ENTER */
-    {0xff13, 119},  /* Pause */
-    {0xff14, 70},   /* Scroll_Lock */
-    {0xff15, 99},   /* Sys_Req -> KEY_SYSRQ */
-    {0xff1b, 1},    /* Escape -> KEY_ESC */
-    {0xff50, 102},  /* Home */
-    {0xff51, 105},  /* Left */
-    {0xff52, 103},  /* Up */
-    {0xff53, 106},  /* Right */
-    {0xff54, 108},  /* Down */
-    {0xff55, 104},  /* Prior -> KEY_PAGEUP */
-    {0xff56, 109},  /* Next -> KEY_PAGEDOWN */
-    {0xff57, 107},  /* End */
-    {0xff61, 99},   /* Print -> KEY_SYSRQ */
-    {0xff63, 110},  /* Insert */
-    {0xff67, 127},  /* Menu -> KEY_COMPOSE */
-    {0xff7f, 69},   /* Num_Lock */
-    {0xff8d, 96},   /* KP_Enter */
-    {0xff95, 71},   /* KP_Home -> KEY_KP7 */
-    {0xff96, 75},   /* KP_Left -> KEY_KP4 */
-    {0xff97, 72},   /* KP_Up -> KEY_KP8 */
-    {0xff98, 77},   /* KP_Right -> KEY_KP6 */
-    {0xff99, 80},   /* KP_Down -> KEY_KP2 */
-    {0xff9a, 73},   /* KP_Prior -> KEY_KP9 */
-    {0xff9b, 81},   /* KP_Next -> KEY_KP3 */
-    {0xff9c, 79},   /* KP_End -> KEY_KP1 */
-    {0xff9d, 76},   /* KP_Begin -> KEY_KP5 */
-    {0xff9e, 82},   /* KP_Insert -> KEY_KP0 */
-    {0xff9f, 83},   /* KP_Delete -> KEY_KPDOT */
-    {0xffaa, 55},   /* KP_Multiply -> KEY_KPASTERISK */
-    {0xffab, 78},   /* KP_Add -> KEY_KPPLUS */
-    {0xffad, 74},   /* KP_Subtract -> KEY_KPMINUS */
-    {0xffae, 83},   /* KP_Decimal -> KEY_KPDOT */
-    {0xffaf, 98},   /* KP_Divide -> KEY_KPSLASH */
-    {0xffb0, 82},   /* KP_0 */
-    {0xffb1, 79},   /* KP_1 */
-    {0xffb2, 80},   /* KP_2 */
-    {0xffb3, 81},   /* KP_3 */
-    {0xffb4, 75},   /* KP_4 */
-    {0xffb5, 76},   /* KP_5 */
-    {0xffb6, 77},   /* KP_6 */
-    {0xffb7, 71},   /* KP_7 */
-    {0xffb8, 72},   /* KP_8 */
-    {0xffb9, 73},   /* KP_9 */
-    {0xffbe, 59},   /* F1 */
-    {0xffbf, 60},   /* F2 */
-    {0xffc0, 61},   /* F3 */
-    {0xffc1, 62},   /* F4 */
-    {0xffc2, 63},   /* F5 */
-    {0xffc3, 64},   /* F6 */
-    {0xffc4, 65},   /* F7 */
-    {0xffc5, 66},   /* F8 */
-    {0xffc6, 67},   /* F9 */
-    {0xffc7, 68},   /* F10 */
-    {0xffc8, 87},   /* F11 */
-    {0xffc9, 88},   /* F12 */
-    {0xffe1, 42},   /* Shift_L -> KEY_LEFTSHIFT */
-    {0xffe2, 54},   /* Shift_R -> KEY_RIGHTSHIFT */
-    {0xffe3, 29},   /* Control_L -> KEY_LEFTCTRL */
-    {0xffe4, 97},   /* Control_R -> KEY_RIGHTCTRL */
-    {0xffe5, 58},   /* Caps_Lock */
-    {0xffe7, 125},  /* Meta_L -> KEY_LEFTMETA */
-    {0xffe8, 126},  /* Meta_R -> KEY_RIGHTMETA */
-    {0xffe9, 56},   /* Alt_L -> KEY_LEFTALT */
-    {0xffea, 100},  /* Alt_R -> KEY_RIGHTALT */
-    {0xffeb, 125},  /* Super_L -> KEY_LEFTMETA */
-    {0xffec, 126},  /* Super_R -> KEY_RIGHTMETA */
-    {0xffff, 111},  /* Delete */
+    {0xfe20, 15},  /* ISO_Left_Tab -> KEY_TAB */
+    {0xff08, 14},  /* BackSpace */
+    {0xff09, 15},  /* Tab */
+    {0xff0d, 28},  /* Return -> KEY_ENTER */
+    {0xff13, 119}, /* Pause */
+    {0xff14, 70},  /* Scroll_Lock */
+    {0xff15, 99},  /* Sys_Req -> KEY_SYSRQ */
+    {0xff1b, 1},   /* Escape -> KEY_ESC */
+    {0xff50, 102}, /* Home */
+    {0xff51, 105}, /* Left */
+    {0xff52, 103}, /* Up */
+    {0xff53, 106}, /* Right */
+    {0xff54, 108}, /* Down */
+    {0xff55, 104}, /* Prior -> KEY_PAGEUP */
+    {0xff56, 109}, /* Next -> KEY_PAGEDOWN */
+    {0xff57, 107}, /* End */
+    {0xff61, 99},  /* Print -> KEY_SYSRQ */
+    {0xff63, 110}, /* Insert */
+    {0xff67, 127}, /* Menu -> KEY_COMPOSE */
+    {0xff7f, 69},  /* Num_Lock */
+    {0xff8d, 96},  /* KP_Enter */
+    {0xff95, 71},  /* KP_Home -> KEY_KP7 */
+    {0xff96, 75},  /* KP_Left -> KEY_KP4 */
+    {0xff97, 72},  /* KP_Up -> KEY_KP8 */
+    {0xff98, 77},  /* KP_Right -> KEY_KP6 */
+    {0xff99, 80},  /* KP_Down -> KEY_KP2 */
+    {0xff9a, 73},  /* KP_Prior -> KEY_KP9 */
+    {0xff9b, 81},  /* KP_Next -> KEY_KP3 */
+    {0xff9c, 79},  /* KP_End -> KEY_KP1 */
+    {0xff9d, 76},  /* KP_Begin -> KEY_KP5 */
+    {0xff9e, 82},  /* KP_Insert -> KEY_KP0 */
+    {0xff9f, 83},  /* KP_Delete -> KEY_KPDOT */
+    {0xffaa, 55},  /* KP_Multiply -> KEY_KPASTERISK */
+    {0xffab, 78},  /* KP_Add -> KEY_KPPLUS */
+    {0xffad, 74},  /* KP_Subtract -> KEY_KPMINUS */
+    {0xffae, 83},  /* KP_Decimal -> KEY_KPDOT */
+    {0xffaf, 98},  /* KP_Divide -> KEY_KPSLASH */
+    {0xffb0, 82},  /* KP_0 */
+    {0xffb1, 79},  /* KP_1 */
+    {0xffb2, 80},  /* KP_2 */
+    {0xffb3, 81},  /* KP_3 */
+    {0xffb4, 75},  /* KP_4 */
+    {0xffb5, 76},  /* KP_5 */
+    {0xffb6, 77},  /* KP_6 */
+    {0xffb7, 71},  /* KP_7 */
+    {0xffb8, 72},  /* KP_8 */
+    {0xffb9, 73},  /* KP_9 */
+    {0xffbe, 59},  /* F1 */
+    {0xffbf, 60},  /* F2 */
+    {0xffc0, 61},  /* F3 */
+    {0xffc1, 62},  /* F4 */
+    {0xffc2, 63},  /* F5 */
+    {0xffc3, 64},  /* F6 */
+    {0xffc4, 65},  /* F7 */
+    {0xffc5, 66},  /* F8 */
+    {0xffc6, 67},  /* F9 */
+    {0xffc7, 68},  /* F10 */
+    {0xffc8, 87},  /* F11 */
+    {0xffc9, 88},  /* F12 */
+    {0xffe1, 42},  /* Shift_L -> KEY_LEFTSHIFT */
+    {0xffe2, 54},  /* Shift_R -> KEY_RIGHTSHIFT */
+    {0xffe3, 29},  /* Control_L -> KEY_LEFTCTRL */
+    {0xffe4, 97},  /* Control_R -> KEY_RIGHTCTRL */
+    {0xffe5, 58},  /* Caps_Lock */
+    {0xffe7, 125}, /* Meta_L -> KEY_LEFTMETA */
+    {0xffe8, 126}, /* Meta_R -> KEY_RIGHTMETA */
+    {0xffe9, 56},  /* Alt_L -> KEY_LEFTALT */
+    {0xffea, 100}, /* Alt_R -> KEY_RIGHTALT */
+    {0xffeb, 125}, /* Super_L -> KEY_LEFTMETA */
+    {0xffec, 126}, /* Super_R -> KEY_RIGHTMETA */
+    {0xffff, 111}, /* Delete */
 };
 
 uint32_t vnc_keysym_to_linux(uint32_t keysym)

@@ -46,9 +46,9 @@
 #include "xendm.h"
 
 #define VNC_CLIENT_WAIT_MS 2000
-#define BTN_LEFT 0x110
-#define BTN_RIGHT 0x111
-#define BTN_MIDDLE 0x112
+#define BTN_LEFT           0x110
+#define BTN_RIGHT          0x111
+#define BTN_MIDDLE         0x112
 
 struct vnc_server {
     struct xendm *x;
@@ -122,8 +122,7 @@ static void vnc_client_gone(rfbClientPtr cl)
     }
 }
 
-static void vnc_accept(struct loop *loop, int fd, unsigned events,
-                       void *opaque)
+static void vnc_accept(struct loop *loop, int fd, unsigned events, void *opaque)
 {
     struct vnc_server *s = opaque;
     int sock = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
@@ -134,8 +133,8 @@ static void vnc_accept(struct loop *loop, int fd, unsigned events,
         return;
     }
     if (sock >= FD_SETSIZE || s->nclients >= VNC_MAX_CLIENTS) {
-        log_warnx("vnc: refusing a client (%u connected, fd %d)",
-                  s->nclients, sock);
+        log_warnx("vnc: refusing a client (%u connected, fd %d)", s->nclients,
+                  sock);
         close(sock);
         return;
     }
@@ -278,8 +277,8 @@ static void sink_update(void *ctx, const struct vfb_surface *surf,
         sink_surface(ctx, surf);
         return;
     }
-    if (vfb_convert(&surf->geom, surf->base, surf->len, r, s->fb,
-                    (size_t)s->w, &s->fmt) == 0) {
+    if (vfb_convert(&surf->geom, surf->base, surf->len, r, s->fb, (size_t)s->w,
+                    &s->fmt) == 0) {
         rfbMarkRectAsModified(s->screen, (int)r->x, (int)r->y,
                               (int)(r->x + r->w), (int)(r->y + r->h));
         vnc_kick(s);
@@ -324,9 +323,9 @@ struct json *vnc_query_clients(struct xendm *x)
         o = json_new_object();
         json_object_set(o, "host", json_new_string(host));
         json_object_set(o, "service", json_new_string(serv));
-        json_object_set(o, "family", json_new_string(
-                                         ss.ss_family == AF_INET6 ? "ipv6"
-                                                                  : "ipv4"));
+        json_object_set(
+            o, "family",
+            json_new_string(ss.ss_family == AF_INET6 ? "ipv6" : "ipv4"));
         json_object_set(o, "websocket", json_new_bool(false));
         json_array_append(arr, o);
     }
@@ -377,7 +376,7 @@ int vnc_server_start(struct xendm *x, char *err, size_t errlen)
     s->screen->deferUpdateTime = 0;
     s->screen->maxClientWait = VNC_CLIENT_WAIT_MS;
     s->screen->alwaysShared = TRUE;
-    s->screen->cursor = NULL;     /* no cursor drawn into the pixels */
+    s->screen->cursor = NULL; /* no cursor drawn into the pixels */
     s->screen->kbdAddEvent = vnc_key;
     s->screen->ptrAddEvent = vnc_pointer;
     if (x->opts.vnc.password) {

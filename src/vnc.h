@@ -27,8 +27,8 @@ struct xendm;
 struct json;
 struct vnc_server;
 
-#define VNC_BLANK_W 640
-#define VNC_BLANK_H 480
+#define VNC_BLANK_W     640
+#define VNC_BLANK_H     480
 #define VNC_MAX_CLIENTS 16
 
 struct vnc_input_ops {

@@ -46,26 +46,27 @@
 #include "xensim/hvclient.h"
 
 #define FB_TIMEOUT_MS 20000
-#define FB_W1 320
-#define FB_H1 200
-#define FB_W2 200
-#define FB_H2 150
-#define FB_STRIDE2 400
-#define FB_OFFSET2 8192
+#define FB_W1         320
+#define FB_H1         200
+#define FB_W2         200
+#define FB_H2         150
+#define FB_STRIDE2    400
+#define FB_OFFSET2    8192
 
 struct fb {
     char fe[48], be[160];
-    uint8_t *page;              /* struct xenfb_page */
-    uint8_t *pixels;            /* contiguous guest pages */
+    uint8_t *page;   /* struct xenfb_page */
+    uint8_t *pixels; /* contiguous guest pages */
     uint64_t *fb_gfns;
-    uint64_t *dir0;             /* the first page-directory page */
+    uint64_t *dir0; /* the first page-directory page */
     size_t npages;
     int port;
 };
 
 static uint32_t fb_pat1(unsigned x, unsigned y)
 {
-    return ((x * 7 + y) & 0xff) << 16 | ((y * 3) & 0xff) << 8 | ((x ^ y) & 0xff);
+    return ((x * 7 + y) & 0xff) << 16 | ((y * 3) & 0xff) << 8 |
+           ((x ^ y) & 0xff);
 }
 
 static uint16_t fb_pat2(unsigned x, unsigned y)
@@ -113,7 +114,7 @@ static int fb_wait(struct guest *g, struct fb *f, long lo, long hi)
             return 0;
         }
         if (st >= XenbusStateClosing) {
-            return -ECONNREFUSED;   /* the backend refused us */
+            return -ECONNREFUSED; /* the backend refused us */
         }
         if (guest_control(g, 50) == GUEST_CTL_SUSPEND) {
             guest_suspend(g);
@@ -123,13 +124,15 @@ static int fb_wait(struct guest *g, struct fb *f, long lo, long hi)
 }
 
 /* Queues one out event and notifies; -EAGAIN when the ring is full. */
-static int fb_send(struct guest *g, struct fb *f, const union xenfb_out_event *ev)
+static int fb_send(struct guest *g, struct fb *f,
+                   const union xenfb_out_event *ev)
 {
     struct xenfb_page *p = (struct xenfb_page *)f->page;
     uint32_t prod = p->out_prod;
 
     for (int i = 0; prod - __atomic_load_n(&p->out_cons, __ATOMIC_ACQUIRE) >=
-                    XENFB_OUT_RING_LEN; i++) {
+                    XENFB_OUT_RING_LEN;
+         i++) {
         if (i == 200) {
             return -EAGAIN;
         }
@@ -178,14 +181,15 @@ static int fb_alloc(struct guest *g, struct fb *f, uint64_t *page_gfn)
 
     f->npages = (len + HVC_PAGE_SIZE - 1) / HVC_PAGE_SIZE;
     f->fb_gfns = calloc(f->npages, sizeof(*f->fb_gfns));
-    if (f->fb_gfns == NULL || (f->page = guest_page_alloc(g, page_gfn)) == NULL) {
+    if (f->fb_gfns == NULL ||
+        (f->page = guest_page_alloc(g, page_gfn)) == NULL) {
         return -ENOMEM;
     }
     for (size_t i = 0; i < f->npages; i++) {
         uint8_t *pg = guest_page_alloc(g, &f->fb_gfns[i]);
 
         if (pg == NULL || (i > 0 && f->fb_gfns[i] != f->fb_gfns[i - 1] + 1)) {
-            return -ENOMEM;   /* the allocator is a bump allocator */
+            return -ENOMEM; /* the allocator is a bump allocator */
         }
         if (i == 0) {
             f->pixels = pg;
@@ -316,12 +320,12 @@ static int fb_hostile_events(struct guest *g, struct fb *f, const char *mode)
     if (strcmp(mode, "events") != 0) {
         return 0;
     }
-    fb_resize(g, f, 100, 100, 400, 32, 0x7fffffff);     /* offset */
-    fb_resize(g, f, 100, 100, 0, 32, 0);                /* stride 0 */
-    fb_resize(g, f, 100, 100, -4, 32, 0);               /* negative */
-    fb_resize(g, f, 100, 100, 400, 7, 0);               /* depth */
+    fb_resize(g, f, 100, 100, 400, 32, 0x7fffffff); /* offset */
+    fb_resize(g, f, 100, 100, 0, 32, 0);            /* stride 0 */
+    fb_resize(g, f, 100, 100, -4, 32, 0);           /* negative */
+    fb_resize(g, f, 100, 100, 400, 7, 0);           /* depth */
     fb_resize(g, f, 0x7fffffff, 0x7fffffff, 0x7ffffff0, 32, 0);
-    fb_resize(g, f, 100000, 100000, 400, 32, 4096);     /* clipped */
+    fb_resize(g, f, 100000, 100000, 400, 32, 4096); /* clipped */
     fb_update(g, f, -0x7fffffff, -0x7fffffff, 0x7fffffff, 0x7fffffff);
     fb_update(g, f, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff);
     fb_update(g, f, 10, 10, -5, -5);

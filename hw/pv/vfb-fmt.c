@@ -42,8 +42,7 @@ static uint64_t get64(const uint8_t *p)
 
 int vfb_geom_configure(struct vfb_geom *g, size_t lim, int64_t width,
                        int64_t height, int64_t depth, size_t fb_len,
-                       int64_t offset, int64_t stride, char *why,
-                       size_t whylen)
+                       int64_t offset, int64_t stride, char *why, size_t whylen)
 {
     struct vfb_geom n;
     int64_t max_w, max_h;
@@ -98,8 +97,7 @@ int vfb_geom_configure(struct vfb_geom *g, size_t lim, int64_t width,
     return 0;
 }
 
-unsigned vfb_pd_mode(const uint8_t *page, const char *protocol,
-                     size_t *pd_off)
+unsigned vfb_pd_mode(const uint8_t *page, const char *protocol, size_t *pd_off)
 {
     if (protocol != NULL && strcmp(protocol, "x86_32-abi") == 0) {
         *pd_off = VFB_PD32;
@@ -189,8 +187,8 @@ static void ring_one(const uint8_t ev[VFB_EVENT], struct vfb_geom *g,
 int vfb_ring_consume(uint8_t *page, uint32_t *cons, struct vfb_geom *g,
                      struct vfb_dirty *d, bool *resized)
 {
-    uint32_t prod = __atomic_load_n((uint32_t *)(page + VFB_OUT_PROD),
-                                    __ATOMIC_ACQUIRE);
+    uint32_t prod =
+        __atomic_load_n((uint32_t *)(page + VFB_OUT_PROD), __ATOMIC_ACQUIRE);
     uint32_t c = *cons;
     int n = 0;
 
@@ -249,9 +247,8 @@ int vfb_convert(const struct vfb_geom *g, const uint8_t *base, size_t len,
     unsigned bpp = g->depth / 8;
     uint64_t last;
 
-    if ((uint64_t)r->x + r->w > g->width ||
-        (uint64_t)r->y + r->h > g->height || r->w == 0 || r->h == 0 ||
-        g->fb_len > len || bpp == 0) {
+    if ((uint64_t)r->x + r->w > g->width || (uint64_t)r->y + r->h > g->height ||
+        r->w == 0 || r->h == 0 || g->fb_len > len || bpp == 0) {
         return r->w == 0 || r->h == 0 ? 0 : -ERANGE;
     }
     /* The last byte read must be inside the mapping. */
@@ -261,8 +258,8 @@ int vfb_convert(const struct vfb_geom *g, const uint8_t *base, size_t len,
         return -ERANGE;
     }
     for (uint32_t y = r->y; y < r->y + r->h; y++) {
-        const uint8_t *src = base + g->offset + (size_t)y * g->stride +
-                             (size_t)r->x * bpp;
+        const uint8_t *src =
+            base + g->offset + (size_t)y * g->stride + (size_t)r->x * bpp;
         uint32_t *out = dst + (size_t)y * dst_stride + r->x;
 
         for (uint32_t x = 0; x < r->w; x++, src += bpp) {

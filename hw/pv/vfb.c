@@ -33,8 +33,8 @@
 #include "src/log.h"
 #include "src/loop.h"
 
-#define VFB_POLL_NS (100ull * 1000 * 1000)
-#define VFB_VIDEORAM_MAX 4096      /* MiB; larger values are refused */
+#define VFB_POLL_NS      (100ull * 1000 * 1000)
+#define VFB_VIDEORAM_MAX 4096 /* MiB; larger values are refused */
 
 struct vfb {
     struct xenbus_dev *dev;
@@ -54,9 +54,8 @@ static struct pv_env *vfb_env(struct xenbus_dev *dev)
     struct pv_env *env = xenbus_env(dev);
 
     /* Only devid 0 drives the display (QEMU's xen_init_display). */
-    return env != NULL && env->display != NULL && xenbus_devid(dev) == 0
-               ? env
-               : NULL;
+    return env != NULL && env->display != NULL && xenbus_devid(dev) == 0 ? env
+                                                                         : NULL;
 }
 
 static struct vfb_surface vfb_surface_of(const struct vfb *v)
@@ -123,8 +122,8 @@ static int vfb_map_fb(struct vfb *v, const char *protocol)
     int rc = -EFAULT;
 
     ndirs = vfb_pd_pages(v->geom.fb_len, mode);
-    if (ndirs == 0 || ndirs > VFB_PD_ENTRIES || pd_off + ndirs * (mode / 8) >
-                                                    VFB_IN_OFFS) {
+    if (ndirs == 0 || ndirs > VFB_PD_ENTRIES ||
+        pd_off + ndirs * (mode / 8) > VFB_IN_OFFS) {
         return -EINVAL;
     }
     for (size_t i = 0; i < ndirs; i++) {
@@ -154,8 +153,7 @@ static int vfb_map_fb(struct vfb *v, const char *protocol)
             frames[i] = vfb_pd_entry(map, mode, i);
         }
         g->ops->funmap(g->ctx, map, ndirs);
-        v->fb = g->ops->fmap(g->ctx, domid, npages, frames, HV_PROT_READ,
-                             errs);
+        v->fb = g->ops->fmap(g->ctx, domid, npages, frames, HV_PROT_READ, errs);
         for (size_t i = 0; v->fb != NULL && i < npages; i++) {
             if (errs[i] < 0) {
                 log_warnx("%s: framebuffer frame %zu (%llu) refused",
@@ -222,8 +220,8 @@ static int vfb_connect(struct xenbus_dev *dev)
     if (rc < 0) {
         return rc;
     }
-    v->out_cons = __atomic_load_n((uint32_t *)(v->page + VFB_OUT_CONS),
-                                  __ATOMIC_ACQUIRE);
+    v->out_cons =
+        __atomic_load_n((uint32_t *)(v->page + VFB_OUT_CONS), __ATOMIC_ACQUIRE);
     v->broken = false;
     v->feature_update = upd == 1;
     v->evtchn = xenbus_bind(dev, (uint32_t)port);
@@ -299,14 +297,15 @@ static void vfb_event(struct xenbus_dev *dev, uint32_t port)
     }
     if (vfb_ring_consume(v->page, &v->out_cons, &v->geom, &d, &resized) < 0) {
         log_warnx("%s: out ring producer more than a ring ahead; "
-                  "ring marked broken", xenbus_name(dev));
+                  "ring marked broken",
+                  xenbus_name(dev));
         v->broken = true;
         return;
     }
     if (resized) {
         log_info("%s: resized to %ux%ux%u stride %u offset %u",
-                 xenbus_name(dev), v->geom.width, v->geom.height,
-                 v->geom.depth, v->geom.stride, v->geom.offset);
+                 xenbus_name(dev), v->geom.width, v->geom.height, v->geom.depth,
+                 v->geom.stride, v->geom.offset);
     }
     vfb_flush(v, resized, &d);
     xenbus_notify(dev, (uint32_t)v->evtchn);

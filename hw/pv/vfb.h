@@ -31,42 +31,42 @@
 #include "hw/pv/xenbus.h"
 
 /* struct xenfb_page offsets (io/fbif.h). */
-#define VFB_IN_CONS 0
-#define VFB_IN_PROD 4
-#define VFB_OUT_CONS 8
-#define VFB_OUT_PROD 12
-#define VFB_WIDTH 16
-#define VFB_HEIGHT 20
-#define VFB_LINE_LENGTH 24
-#define VFB_MEM_LENGTH 28
-#define VFB_DEPTH 32
-#define VFB_PD32 36               /* unsigned long pd[256], 32-bit ABI */
-#define VFB_PD64 40               /* the same, 64-bit ABI */
-#define VFB_PD_ENTRIES 256
-#define VFB_EVENT 40
-#define VFB_IN_OFFS 1024
-#define VFB_IN_LEN (1024 / VFB_EVENT)
-#define VFB_OUT_OFFS 2048
-#define VFB_OUT_LEN (2048 / VFB_EVENT)
+#define VFB_IN_CONS             0
+#define VFB_IN_PROD             4
+#define VFB_OUT_CONS            8
+#define VFB_OUT_PROD            12
+#define VFB_WIDTH               16
+#define VFB_HEIGHT              20
+#define VFB_LINE_LENGTH         24
+#define VFB_MEM_LENGTH          28
+#define VFB_DEPTH               32
+#define VFB_PD32                36 /* unsigned long pd[256], 32-bit ABI */
+#define VFB_PD64                40 /* the same, 64-bit ABI */
+#define VFB_PD_ENTRIES          256
+#define VFB_EVENT               40
+#define VFB_IN_OFFS             1024
+#define VFB_IN_LEN              (1024 / VFB_EVENT)
+#define VFB_OUT_OFFS            2048
+#define VFB_OUT_LEN             (2048 / VFB_EVENT)
 #define VFB_TYPE_REFRESH_PERIOD 1
-#define VFB_TYPE_UPDATE 2
-#define VFB_TYPE_RESIZE 3
+#define VFB_TYPE_UPDATE         2
+#define VFB_TYPE_RESIZE         3
 
 #define VFB_PAGE 4096u
 /* QEMU's limit: 256 directory pages of 8-byte entries. */
 #define VFB_LEN_MAX ((size_t)VFB_PD_ENTRIES * (VFB_PAGE / 8) * VFB_PAGE)
 /* Ours: what we map and convert at most. */
-#define VFB_LEN_CAP ((size_t)64 << 20)
-#define VFB_DIM_MAX 8192u
+#define VFB_LEN_CAP    ((size_t)64 << 20)
+#define VFB_DIM_MAX    8192u
 #define VFB_PIXELS_MAX ((size_t)16 << 20)
-#define VFB_MAX_RECTS 16
+#define VFB_MAX_RECTS  16
 
 struct vfb_geom {
-    uint32_t width, height;      /* pixels */
-    uint32_t depth;              /* 8, 16, 24 or 32 */
-    uint32_t stride;             /* bytes per line */
-    uint32_t offset;             /* bytes from the mapping's start */
-    size_t fb_len;               /* bytes of framebuffer (mapped) */
+    uint32_t width, height; /* pixels */
+    uint32_t depth;         /* 8, 16, 24 or 32 */
+    uint32_t stride;        /* bytes per line */
+    uint32_t offset;        /* bytes from the mapping's start */
+    size_t fb_len;          /* bytes of framebuffer (mapped) */
 };
 
 struct vfb_rect {
@@ -101,8 +101,7 @@ int vfb_geom_configure(struct vfb_geom *g, size_t lim, int64_t width,
  * by protocol ("x86_32-abi", "x86_64-abi", NULL: QEMU's guess).
  * Returns the entry width in bits and the directory's offset.
  */
-unsigned vfb_pd_mode(const uint8_t *page, const char *protocol,
-                     size_t *pd_off);
+unsigned vfb_pd_mode(const uint8_t *page, const char *protocol, size_t *pd_off);
 /* Entry i of an array of `mode`-bit frame numbers. */
 uint64_t vfb_pd_entry(const uint8_t *base, unsigned mode, size_t i);
 /* Directory pages needed for fb_len bytes of framebuffer. */
@@ -118,8 +117,8 @@ size_t vfb_pd_pages(size_t fb_len, unsigned mode);
  */
 int vfb_ring_consume(uint8_t *page, uint32_t *cons, struct vfb_geom *g,
                      struct vfb_dirty *d, bool *resized);
-void vfb_dirty_add(struct vfb_dirty *d, const struct vfb_geom *g,
-                   int64_t x, int64_t y, int64_t w, int64_t h);
+void vfb_dirty_add(struct vfb_dirty *d, const struct vfb_geom *g, int64_t x,
+                   int64_t y, int64_t w, int64_t h);
 
 /*
  * Converts rect r of the framebuffer at base (len bytes mapped) to
@@ -134,8 +133,8 @@ int vfb_convert(const struct vfb_geom *g, const uint8_t *base, size_t len,
 /* ---- the display side ---- */
 struct vfb_surface {
     struct vfb_geom geom;
-    const uint8_t *base;         /* mapping start (offset not applied) */
-    size_t len;                  /* bytes mapped */
+    const uint8_t *base; /* mapping start (offset not applied) */
+    size_t len;          /* bytes mapped */
 };
 
 struct vfb_sink {

@@ -68,12 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(&h, page + VFB_HEIGHT, 4);
     memcpy(&stride, page + VFB_LINE_LENGTH, 4);
     memcpy(&mem, page + VFB_MEM_LENGTH, 4);
-    if (vfb_geom_configure(&g, FUZZ_LIM, w, h, page[VFB_DEPTH], mem, 0,
-                           stride, why, sizeof(why)) < 0) {
+    if (vfb_geom_configure(&g, FUZZ_LIM, w, h, page[VFB_DEPTH], mem, 0, stride,
+                           why, sizeof(why)) < 0) {
         return 0;
     }
-    mode = vfb_pd_mode(page, protos[size > take ? data[take] % 4 : 0],
-                       &pd_off);
+    mode = vfb_pd_mode(page, protos[size > take ? data[take] % 4 : 0], &pd_off);
     for (size_t i = 0; i < vfb_pd_pages(g.fb_len, mode) && i < 64; i++) {
         sum += vfb_pd_entry(page + pd_off, mode, i);
     }

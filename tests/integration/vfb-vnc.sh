@@ -133,6 +133,7 @@ name = "fbhvm"
 type = "hvm"
 memory = 32
 vnc = 1
+vga = "none"
 CFG
 if timeout 90 "$XENSIM" create "$D/hvm.cfg" 2>"$D/hvm.err"; then
     tap_ok 0 "create an HVM domain with vnc = 1"
