@@ -23,6 +23,7 @@
 #include "qmp-cmds.h"
 #include "qmp.h"
 #include "runstate.h"
+#include "vnc.h"
 #include "xendm.h"
 
 static void cmd_qmp_capabilities(struct qmp_req *r)
@@ -134,7 +135,7 @@ static void cmd_query_vnc(struct qmp_req *r)
     json_object_set(o, "auth", json_new_string(
                                    r->x->opts.vnc.password ? "vnc" : "none"));
     json_object_set(o, "family", json_new_string(v->family));
-    json_object_set(o, "clients", json_new_array());
+    json_object_set(o, "clients", vnc_query_clients(r->x));
     json_object_set(o, "service", json_new_string(v->service));
     json_object_set(o, "host", json_new_string(v->host));
     qmp_return(r, o);

@@ -4,8 +4,8 @@
  * displays up to to=N when the port is taken) and reports the bound
  * address in query-vnc; libxl copies it into xenstore for
  * `xl vncviewer`.  We bind it here, before privileges are dropped,
- * and keep the listening fd in x->vnc for the VNC server (the
- * framebuffer area) to accept on.
+ * and keep the listening fd in x->vnc for the VNC server (src/vnc.c),
+ * which accepts on it from the loop.
  */
 #include "config.h"
 
@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "vnc.h"
 #include "xendm.h"
 
 static int display_bind(struct xendm *x, int display)
@@ -77,12 +78,14 @@ int display_open(struct xendm *x, char *err, size_t errlen)
         snprintf(err, errlen, "-vnc: cannot listen on %s:%d%s: %s",
                  v->host, 5900 + v->display, v->to >= 0 ? " and up" : "",
                  strerror(-rc));
+        return rc;
     }
-    return rc;
+    return vnc_server_start(x, err, errlen);
 }
 
 void display_close(struct xendm *x)
 {
+    vnc_server_stop(x);
     if (x->vnc.listen_fd >= 0) {
         close(x->vnc.listen_fd);
         x->vnc.listen_fd = -1;

@@ -197,6 +197,7 @@ struct vnc_state {
     char service[16];
     const char *family;       /* "ipv4" / "ipv6" */
     char *password;           /* set by change-vnc-password */
+    struct vnc_server *server;   /* src/vnc.h, or NULL */
 };
 
 struct xendm {

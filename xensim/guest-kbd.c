@@ -136,8 +136,11 @@ int guest_vkbd_connect_all(struct guest *g)
     return rc < 0 ? rc : (int)nkbds;
 }
 
-/* Consumes pending input events; returns how many. */
-unsigned guest_vkbd_poll(struct guest *g)
+/* Consumes pending input events, each shown to fn; returns how many. */
+unsigned guest_vkbd_drain(struct guest *g,
+                          void (*fn)(const union xenkbd_in_event *ev,
+                                     void *opaque),
+                          void *opaque)
 {
     unsigned i, got = 0;
 
@@ -156,10 +159,21 @@ unsigned guest_vkbd_poll(struct guest *g)
             continue;
         }
         got += prod - cons;
+        for (uint32_t c = cons; fn != NULL && c != prod; c++) {
+            union xenkbd_in_event ev;
+
+            memcpy(&ev, &XENKBD_IN_RING_REF(k->page, c), sizeof(ev));
+            fn(&ev, opaque);
+        }
         __atomic_store_n(&k->page->in_cons, prod, __ATOMIC_RELEASE);
         if (prod != cons) {
             hvc_evtchn_notify(g->hv, (uint32_t)k->port);
         }
     }
     return got;
+}
+
+unsigned guest_vkbd_poll(struct guest *g)
+{
+    return guest_vkbd_drain(g, NULL, NULL);
 }

@@ -28,6 +28,7 @@ static const struct {
     { "disk-verify", guest_disk_verify },
     { "console-echo", guest_console_echo },
     { "ports", guest_ports },
+    { "fb-pattern", guest_fb_pattern },
     { "fwcfg-boot", guest_fwcfg_boot },
 };
 

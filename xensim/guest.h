@@ -65,6 +65,12 @@ void guest_suspend(struct guest *g) __attribute__((noreturn));
 /* vkbd frontends (guest-kbd.c): connect all; count events received. */
 int guest_vkbd_connect_all(struct guest *g);
 unsigned guest_vkbd_poll(struct guest *g);
+union xenkbd_in_event;
+/* The same, showing each event to fn first. */
+unsigned guest_vkbd_drain(struct guest *g,
+                          void (*fn)(const union xenkbd_in_event *ev,
+                                     void *opaque),
+                          void *opaque);
 
 /* HVM: Linux's unplug of emulated disks and NICs (guest-ports.c). */
 int guest_platform_unplug(struct guest *g);
@@ -74,6 +80,7 @@ int guest_idle(struct guest *g, int argc, char **argv);
 int guest_disk_verify(struct guest *g, int argc, char **argv);
 int guest_console_echo(struct guest *g, int argc, char **argv);
 int guest_ports(struct guest *g, int argc, char **argv);
+int guest_fb_pattern(struct guest *g, int argc, char **argv);
 int guest_fwcfg_boot(struct guest *g, int argc, char **argv);
 
 #endif

@@ -205,6 +205,36 @@ static bool vnc_configured(const struct xlcfg *cfg)
     return cfg->nvfbs > 0 && cfg->vfbs[0].vnc;
 }
 
+/* libxl's last post-start step: change-vnc-password, console/vnc-pass. */
+static int vnc_set_password(struct ts *ts, const struct ts_dom *d,
+                            struct qmpc *c)
+{
+    const char *pw = d->cfg.type == XLCFG_TYPE_HVM
+                         ? d->cfg.hvm_vnc.vncpasswd
+                         : d->cfg.vfbs[0].vncpasswd;
+    struct json *args, *ret = NULL;
+    char path[300], err[300];
+    int rc;
+
+    if (pw == NULL || pw[0] == '\0') {
+        return 0;
+    }
+    args = json_new_object();
+    json_object_set(args, "password", json_new_string(pw));
+    rc = qmpc_execute(c, "change-vnc-password", args, -1, TS_QMP_TIMEOUT_MS,
+                      &ret, err, sizeof(err));
+    json_free(args);
+    json_free(ret);
+    if (rc < 0) {
+        ts_errx("%s: Post DM startup configs failed: %s", d->name, err);
+        return rc;
+    }
+    snprintf(path, sizeof(path), "/local/domain/%u/console/vnc-pass",
+             d->domid);
+    tsxs_write(ts->xs, path, pw);
+    return 0;
+}
+
 int ts_dm_post_start(struct ts *ts, const struct ts_dom *d)
 {
     char path[300], err[300];
@@ -245,6 +275,7 @@ int ts_dm_post_start(struct ts *ts, const struct ts_dom *d)
                      d->domid);
             tsxs_write(ts->xs, path, svc);
         }
+        rc = vnc_set_password(ts, d, c);
     }
 out:
     json_free(ret);

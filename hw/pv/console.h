@@ -23,6 +23,7 @@
 #include "hw/pv/xenbus.h"
 
 struct pvcons;
+struct vfb_sink;
 
 struct pv_chardev_ops {
     /* Bytes taken (0 when it would block: wait for pvcons_output_ready),
@@ -46,6 +47,9 @@ struct pv_env {
     int (*chardev_new_pty)(void *ctx, const char *label, char *path,
                            size_t pathlen);
     void *ctx;
+    /* The display vfb 0 feeds (struct vfb_sink, hw/pv/vfb.h), or NULL. */
+    const struct vfb_sink *display;
+    void *display_ctx;
 };
 
 extern const struct xenbus_ops pvcons_ops;

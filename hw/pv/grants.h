@@ -13,6 +13,7 @@
 #define XENDM_PV_GRANTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xen/hv.h"
@@ -25,6 +26,14 @@ struct pv_grant_ops {
                  int prot);
     int (*unmap)(void *ctx, void *addr, uint32_t n);
     bool (*copy_supported)(void *ctx);
+    /*
+     * Optional (NULL: not available): maps guest frames by number, as
+     * vfb's page-ref and page directory need (privileged foreign
+     * mapping); errs[i] gets 0 or -errno per frame.  NULL with errno.
+     */
+    void *(*fmap)(void *ctx, uint32_t domid, size_t n, const uint64_t *gfns,
+                  int prot, int *errs);
+    int (*funmap)(void *ctx, void *addr, size_t n);
 };
 
 struct pv_grants {

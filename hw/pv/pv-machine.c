@@ -25,19 +25,23 @@
 #include "hw/block/qdisk.h"
 #include "hw/pv/console.h"
 #include "hw/pv/pv-machine.h"
+#include "hw/pv/vfb.h"
 #include "hw/pv/vkbd.h"
 #include "log.h"
 #include "loop.h"
+#include "vnc.h"
 #include "xen/hv.h"
 #include "xen/store.h"
 #include "xendm.h"
 
-const char *const pv_backend_types[] = {"qdisk", "console", "vkbd", NULL};
+const char *const pv_backend_types[] = {"qdisk", "console", "vkbd", "vfb",
+                                        NULL};
 
 static const struct xenbus_type pv_types[] = {
     {"qdisk", &qdisk_ops},
     {"console", &pvcons_ops},
     {"vkbd", &vkbd_ops},
+    {"vfb", &vfb_ops},
 };
 
 struct pvmachine {
@@ -241,6 +245,27 @@ static void pv_chardev_unbind(void *ctx, const char *id, struct pvcons *cons)
     }
 }
 
+/* ---- VNC input onto vkbd ---- */
+
+static void pv_vnc_key(void *opaque, uint32_t code, bool down)
+{
+    struct pvmachine *pm = opaque;
+
+    vkbd_send_key(pm->bus, code, down);
+}
+
+static void pv_vnc_position(void *opaque, int32_t x, int32_t y, int32_t dz)
+{
+    struct pvmachine *pm = opaque;
+
+    vkbd_send_position(pm->bus, x, y, dz);
+}
+
+static const struct vnc_input_ops pv_vnc_input = {
+    .key = pv_vnc_key,
+    .position = pv_vnc_position,
+};
+
 static int pv_chardev_new_pty(void *ctx, const char *label, char *path,
                               size_t pathlen)
 {
@@ -289,6 +314,11 @@ int pvmachine_prepare(struct xendm *x, char *err, size_t errlen)
                               .chardev_unbind = pv_chardev_unbind,
                               .chardev_new_pty = pv_chardev_new_pty,
                               .ctx = pm};
+    if (x->vnc.server != NULL) {
+        pm->env.display = vnc_sink();
+        pm->env.display_ctx = x->vnc.server;
+        vnc_set_input(x->vnc.server, &pv_vnc_input, pm);
+    }
     cfg = (struct xenbus_cfg){
         .loop = x->loop,
         .host = &pv_host_ops,
@@ -354,6 +384,7 @@ void pvmachine_exit(struct xendm *x)
     if (pm == NULL) {
         return;
     }
+    vnc_set_input(x->vnc.server, NULL, NULL);
     xenbus_free(pm->bus);
     if (pm->evtchn_fd >= 0) {
         loop_fd_del(x->loop, pm->evtchn_fd);
