@@ -23,12 +23,20 @@
  * message or does not read for VNC_CLIENT_WAIT_MS is dropped (that is
  * the longest the loop can be held by one); sockets above FD_SETSIZE
  * are refused (libvncserver uses select()).
+ *
+ * libvncserver is opened with dlopen() when a server is started, not
+ * linked: it drags in 17 shared libraries, which every xendm (libxl's
+ * -machine none probe, every domain without -vnc) would otherwise map
+ * at exec.  Its functions are reached through `lib`, each pointer typed
+ * from rfb.h's own declaration.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +54,78 @@
 #include "xendm.h"
 
 #define VNC_CLIENT_WAIT_MS 2000
+#define VNC_LIB_SONAME     "libvncserver.so.1"
+
+static struct vnc_lib {
+    void *dl;
+    __typeof__(rfbGetScreen) *get_screen;
+    __typeof__(rfbInitServerWithPthreadsAndZRLE) *init_server;
+    __typeof__(rfbProcessEvents) *process_events;
+    __typeof__(rfbNewClient) *new_client;
+    __typeof__(rfbCloseClient) *close_client;
+    __typeof__(rfbEncryptBytes) *encrypt_bytes;
+    __typeof__(rfbNewFramebuffer) *new_framebuffer;
+    __typeof__(rfbMarkRectAsModified) *mark_rect;
+    __typeof__(rfbGetClientIterator) *get_iterator;
+    __typeof__(rfbClientIteratorNext) *iterator_next;
+    __typeof__(rfbReleaseClientIterator) *release_iterator;
+    __typeof__(rfbShutdownServer) *shutdown_server;
+    __typeof__(rfbScreenCleanup) *screen_cleanup;
+    __typeof__(rfbLog) *log;
+    __typeof__(rfbErr) *err;
+    __typeof__(rfbMaxClientWait) *max_client_wait;
+} lib;
+
+static const struct {
+    const char *name;
+    size_t at;
+} lib_syms[] = {
+    {"rfbGetScreen", offsetof(struct vnc_lib, get_screen)},
+    {"rfbInitServerWithPthreadsAndZRLE", offsetof(struct vnc_lib, init_server)},
+    {"rfbProcessEvents", offsetof(struct vnc_lib, process_events)},
+    {"rfbNewClient", offsetof(struct vnc_lib, new_client)},
+    {"rfbCloseClient", offsetof(struct vnc_lib, close_client)},
+    {"rfbEncryptBytes", offsetof(struct vnc_lib, encrypt_bytes)},
+    {"rfbNewFramebuffer", offsetof(struct vnc_lib, new_framebuffer)},
+    {"rfbMarkRectAsModified", offsetof(struct vnc_lib, mark_rect)},
+    {"rfbGetClientIterator", offsetof(struct vnc_lib, get_iterator)},
+    {"rfbClientIteratorNext", offsetof(struct vnc_lib, iterator_next)},
+    {"rfbReleaseClientIterator", offsetof(struct vnc_lib, release_iterator)},
+    {"rfbShutdownServer", offsetof(struct vnc_lib, shutdown_server)},
+    {"rfbScreenCleanup", offsetof(struct vnc_lib, screen_cleanup)},
+    {"rfbLog", offsetof(struct vnc_lib, log)},
+    {"rfbErr", offsetof(struct vnc_lib, err)},
+    {"rfbMaxClientWait", offsetof(struct vnc_lib, max_client_wait)},
+};
+
+/* Loads libvncserver once; 0, or -ENOENT with the reason in err. */
+static int vnc_lib_open(char *err, size_t errlen)
+{
+    size_t i;
+
+    if (lib.dl != NULL) {
+        return 0;
+    }
+    lib.dl = dlopen(VNC_LIB_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (lib.dl == NULL) {
+        snprintf(err, errlen, "-vnc: cannot load %s: %s", VNC_LIB_SONAME,
+                 dlerror());
+        return -ENOENT;
+    }
+    for (i = 0; i < sizeof(lib_syms) / sizeof(lib_syms[0]); i++) {
+        void *sym = dlsym(lib.dl, lib_syms[i].name);
+
+        if (sym == NULL) {
+            snprintf(err, errlen, "-vnc: %s lacks %s", VNC_LIB_SONAME,
+                     lib_syms[i].name);
+            dlclose(lib.dl);
+            lib.dl = NULL;
+            return -ENOENT;
+        }
+        memcpy((char *)&lib + lib_syms[i].at, &sym, sizeof(sym));
+    }
+    return 0;
+}
 #define BTN_LEFT           0x110
 #define BTN_RIGHT          0x111
 #define BTN_MIDDLE         0x112
@@ -92,7 +172,7 @@ static int64_t vnc_kick_fire(struct loop *loop, void *opaque)
 {
     struct vnc_server *s = opaque;
 
-    rfbProcessEvents(s->screen, 0);
+    lib.process_events(s->screen, 0);
     return -1;
 }
 
@@ -106,7 +186,7 @@ static void vnc_client_io(struct loop *loop, int fd, unsigned events,
 {
     struct vnc_server *s = opaque;
 
-    rfbProcessEvents(s->screen, 0);
+    lib.process_events(s->screen, 0);
 }
 
 static void vnc_client_gone(rfbClientPtr cl)
@@ -145,7 +225,7 @@ static void vnc_accept(struct loop *loop, int fd, unsigned events, void *opaque)
     }
     c->s = s;
     c->fd = sock;
-    cl = rfbNewClient(s->screen, sock);
+    cl = lib.new_client(s->screen, sock);
     if (cl == NULL) {
         free(c); /* libvncserver closed the socket */
         return;
@@ -154,7 +234,7 @@ static void vnc_accept(struct loop *loop, int fd, unsigned events, void *opaque)
     cl->clientGoneHook = vnc_client_gone;
     s->nclients++;
     if (loop_fd_add(s->loop, sock, LOOP_READ, vnc_client_io, s) < 0) {
-        rfbCloseClient(cl);
+        lib.close_client(cl);
         vnc_kick(s);
         return;
     }
@@ -225,7 +305,7 @@ static rfbBool vnc_check_password(rfbClientPtr cl, const char *resp, int len)
     }
     strncpy(key, s->x->vnc.password, 8);
     memcpy(want, cl->authChallenge, CHALLENGESIZE);
-    rfbEncryptBytes(want, key);
+    lib.encrypt_bytes(want, key);
     for (int i = 0; i < CHALLENGESIZE; i++) {
         diff |= want[i] ^ (unsigned char)resp[i];
     }
@@ -251,7 +331,7 @@ static void vnc_resize(struct vnc_server *s, int w, int h,
     s->fb = fb;
     s->w = w;
     s->h = h;
-    rfbNewFramebuffer(s->screen, (char *)fb, w, h, 8, 3, 4);
+    lib.new_framebuffer(s->screen, (char *)fb, w, h, 8, 3, 4);
     free(old);
     vnc_kick(s);
 }
@@ -279,7 +359,7 @@ static void sink_update(void *ctx, const struct vfb_surface *surf,
     }
     if (vfb_convert(&surf->geom, surf->base, surf->len, r, s->fb, (size_t)s->w,
                     &s->fmt) == 0) {
-        rfbMarkRectAsModified(s->screen, (int)r->x, (int)r->y,
+        lib.mark_rect(s->screen, (int)r->x, (int)r->y,
                               (int)(r->x + r->w), (int)(r->y + r->h));
         vnc_kick(s);
     }
@@ -307,8 +387,8 @@ struct json *vnc_query_clients(struct xendm *x)
     if (s == NULL || arr == NULL) {
         return arr;
     }
-    it = rfbGetClientIterator(s->screen);
-    while ((cl = rfbClientIteratorNext(it)) != NULL) {
+    it = lib.get_iterator(s->screen);
+    while ((cl = lib.iterator_next(it)) != NULL) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
         char host[64], serv[16];
@@ -329,7 +409,7 @@ struct json *vnc_query_clients(struct xendm *x)
         json_object_set(o, "websocket", json_new_bool(false));
         json_array_append(arr, o);
     }
-    rfbReleaseClientIterator(it);
+    lib.release_iterator(it);
     return arr;
 }
 
@@ -343,6 +423,9 @@ int vnc_server_start(struct xendm *x, char *err, size_t errlen)
     if (x->vnc.listen_fd < 0) {
         return 0;
     }
+    if (vnc_lib_open(err, errlen) < 0) {
+        return -ENOENT;
+    }
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
         snprintf(err, errlen, "-vnc: out of memory");
@@ -350,13 +433,13 @@ int vnc_server_start(struct xendm *x, char *err, size_t errlen)
     }
     s->x = x;
     s->loop = x->loop;
-    rfbLog = vnc_log;
-    rfbErr = vnc_log;
-    rfbMaxClientWait = VNC_CLIENT_WAIT_MS;
+    *lib.log = vnc_log;
+    *lib.err = vnc_log;
+    *lib.max_client_wait = VNC_CLIENT_WAIT_MS;
     s->w = VNC_BLANK_W;
     s->h = VNC_BLANK_H;
     s->fb = calloc((size_t)s->w * (size_t)s->h, 4);
-    s->screen = rfbGetScreen(&argc, NULL, s->w, s->h, 8, 3, 4);
+    s->screen = lib.get_screen(&argc, NULL, s->w, s->h, 8, 3, 4);
     s->kick = loop_timer_add(x->loop, UINT64_MAX / 2, vnc_kick_fire, s);
     if (s->fb == NULL || s->screen == NULL || s->kick == NULL) {
         snprintf(err, errlen, "-vnc: cannot create the VNC screen");
@@ -386,7 +469,7 @@ int vnc_server_start(struct xendm *x, char *err, size_t errlen)
     s->fmt.rshift = s->screen->serverFormat.redShift;
     s->fmt.gshift = s->screen->serverFormat.greenShift;
     s->fmt.bshift = s->screen->serverFormat.blueShift;
-    rfbInitServer(s->screen);
+    lib.init_server(s->screen);
     x->vnc.server = s;
     if (loop_fd_add(x->loop, x->vnc.listen_fd, LOOP_READ, vnc_accept, s) < 0) {
         snprintf(err, errlen, "-vnc: cannot watch the listening socket");
@@ -412,14 +495,14 @@ void vnc_server_stop(struct xendm *x)
         loop_timer_del(x->loop, s->kick);
     }
     if (s->screen != NULL) {
-        it = rfbGetClientIterator(s->screen);
-        while ((cl = rfbClientIteratorNext(it)) != NULL) {
+        it = lib.get_iterator(s->screen);
+        while ((cl = lib.iterator_next(it)) != NULL) {
             vnc_client_gone(cl);
             cl->clientGoneHook = NULL;
         }
-        rfbReleaseClientIterator(it);
-        rfbShutdownServer(s->screen, TRUE);
-        rfbScreenCleanup(s->screen);
+        lib.release_iterator(it);
+        lib.shutdown_server(s->screen, TRUE);
+        lib.screen_cleanup(s->screen);
     }
     free(s->fb);
     free(s);
