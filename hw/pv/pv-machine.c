@@ -271,8 +271,12 @@ static int pv_chardev_new_pty(void *ctx, const char *label, char *path,
 {
     struct pvmachine *pm = ctx;
     char err[160];
-    struct chardev *cd = chardev_new_pty(pm->x, label, err, sizeof(err));
+    /* A console device made again (unplug, replug) keeps its pty. */
+    struct chardev *cd = chardev_lookup(pm->x, label);
 
+    if (cd == NULL || chardev_pty_path(cd) == NULL) {
+        cd = chardev_new_pty(pm->x, label, err, sizeof(err));
+    }
     if (cd == NULL) {
         log_warnx("%s", err);
         return -EIO;
