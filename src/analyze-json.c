@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,21 +22,7 @@
 #include "../qapi/json.h"
 #include "analyze.h"
 #include "savevm.h"
-
-static int from_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int from_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
+#include "log.h"
 
 static bool from_u32(const struct json *o, const char *key, uint32_t *out)
 {
@@ -62,22 +47,22 @@ static int from_section(const struct json *o, size_t i,
     char why[320];
 
     if (type == NULL || strcmp(type, "full") != 0) {
-        return from_fail(err, errlen, "section %zu: only \"full\" sections "
+        return log_reason(err, errlen, "section %zu: only \"full\" sections "
                          "can be encoded (Xen shape)", i);
     }
     if (idstr == NULL || json_get(o, "idstr")->u.str.len != strlen(idstr) ||
         strlen(idstr) > LAYOUT_MAX_NAME) {
-        return from_fail(err, errlen, "section %zu: bad idstr", i);
+        return log_reason(err, errlen, "section %zu: bad idstr", i);
     }
     if (!from_u32(o, "section_id", &sec->section_id) ||
         !from_u32(o, "instance_id", &sec->instance_id) ||
         !from_u32(o, "version_id", &sec->version_id)) {
-        return from_fail(err, errlen, "section %zu '%s': bad section_id, "
+        return log_reason(err, errlen, "section %zu '%s': bad section_id, "
                          "instance_id or version_id", i, idstr);
     }
     if (fields == NULL || fields->type != JSON_OBJECT ||
         (subs != NULL && subs->type != JSON_OBJECT)) {
-        return from_fail(err, errlen, "section %zu '%s': fields and "
+        return log_reason(err, errlen, "section %zu '%s': fields and "
                          "subsections must be objects", i, idstr);
     }
     snprintf(sec->idstr, sizeof(sec->idstr), "%s", idstr);
@@ -85,12 +70,12 @@ static int from_section(const struct json *o, size_t i,
     sec->layout = layout_set_find(layouts, sec->idstr, sec->instance_id,
                                   sec->version_id, why, sizeof(why));
     if (sec->layout == NULL) {
-        return from_fail(err, errlen, "section %zu: %s", i, why);
+        return log_reason(err, errlen, "section %zu: %s", i, why);
     }
     sec->fields = json_copy(fields);
     sec->subsections = subs != NULL ? json_copy(subs) : json_new_object();
     if (sec->fields == NULL || sec->subsections == NULL) {
-        return from_fail(err, errlen, "out of memory");
+        return log_reason(err, errlen, "out of memory");
     }
     return 0;
 }
@@ -109,14 +94,14 @@ int analyze_from_json(const struct json *doc, const struct layout_set *layouts,
     if (!json_int64(json_get(doc, "version"), &version) ||
         version != QEMU_VM_FILE_VERSION || secs == NULL ||
         secs->type != JSON_ARRAY) {
-        return from_fail(err, errlen, "not a stream document: want "
+        return log_reason(err, errlen, "not a stream document: want "
                          "{\"version\":3,\"sections\":[...]}");
     }
     s->version = QEMU_VM_FILE_VERSION;
     n = json_array_len(secs);
     s->sections = calloc(n ? n : 1, sizeof(*s->sections));
     if (s->sections == NULL) {
-        return from_fail(err, errlen, "out of memory");
+        return log_reason(err, errlen, "out of memory");
     }
     s->cap = n;
     for (i = 0; i < n; i++) {

@@ -21,12 +21,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "../qapi/json.h"
 #include "convert.h"
 #include "savevm.h"
+#include "log.h"
 
 struct convert_rule {
     const char *name;       /* idstr, or vmsd name after the last '/' */
@@ -59,21 +59,6 @@ static const struct convert_rule convert_rules[] = {
     { "pcspk", "data_on", 0, "the PC speaker is off" },
 };
 
-static int convert_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int convert_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
 static const struct convert_rule *convert_rule_for(const char *idstr)
 {
     const char *slash = strrchr(idstr, '/');
@@ -96,14 +81,14 @@ static int convert_drop(const struct analyze_section *sec, FILE *report,
     int64_t v;
 
     if (r == NULL) {
-        return convert_fail(err, errlen, "offset 0x%06zx: section '%s' "
+        return log_reason(err, errlen, "offset 0x%06zx: section '%s' "
                             "instance %u: xendm does not model it and no "
                             "rule says dropping it is safe", sec->offset,
                             sec->idstr, sec->instance_id);
     }
     if (r->field != NULL &&
         (!json_int64(json_get(sec->fields, r->field), &v) || v != r->want)) {
-        return convert_fail(err, errlen, "offset 0x%06zx: section '%s' "
+        return log_reason(err, errlen, "offset 0x%06zx: section '%s' "
                             "instance %u: not idle (%s is not %lld); "
                             "dropping it would lose state", sec->offset,
                             sec->idstr, sec->instance_id, r->field,
@@ -127,7 +112,7 @@ static int convert_keep(const struct analyze_section *sec,
     if (analyze_check_body(buf + sec->body_offset,
                            sec->body_end - sec->body_offset, e->vmsd,
                            sec->version_id, why, sizeof(why)) < 0) {
-        return convert_fail(err, errlen, "section '%s' at 0x%06zx does not "
+        return log_reason(err, errlen, "section '%s' at 0x%06zx does not "
                             "fit xendm's description: body %s", sec->idstr,
                             sec->offset, why);
     }
@@ -171,7 +156,7 @@ static int convert_section(const struct analyze_section *sec,
         return convert_keep(sec, e, buf, out, report, err, errlen);
     }
     if (modeled != NULL && layout_set_knows(modeled, sec->idstr)) {
-        return convert_fail(err, errlen, "offset 0x%06zx: %s", sec->offset,
+        return log_reason(err, errlen, "offset 0x%06zx: %s", sec->offset,
                             why);
     }
     return convert_drop(sec, report, err, errlen);
@@ -188,7 +173,7 @@ int convert_stream(const struct analyze_stream *s, const uint8_t *buf,
     wbuf_be32(out, QEMU_VM_FILE_VERSION);
     for (i = 0; i < s->n; i++) {
         if (s->sections[i].body_end > len) {
-            return convert_fail(err, errlen, "section beyond the input");
+            return log_reason(err, errlen, "section beyond the input");
         }
         rc = convert_section(&s->sections[i], buf, modeled, out, report, err,
                              errlen);

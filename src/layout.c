@@ -12,13 +12,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../qapi/json.h"
 #include "layout.h"
+#include "log.h"
 
 /* QEMU's integer vmstate types (VMDESCRIPTION "type"), by base name. */
 static const struct {
@@ -30,21 +30,6 @@ static const struct {
     { "int64", 8, true },   { "uint8", 1, false },  { "uint16", 2, false },
     { "uint32", 4, false }, { "uint64", 8, false }, { "timer", 8, true },
 };
-
-static void layout_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void layout_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void layout_vmsd_free(struct layout_vmsd *l)
 {
@@ -117,7 +102,7 @@ int layout_push_field(struct layout_vmsd *l, struct layout_field *f,
     if (f->index > 0) {
         if (prev == NULL || prev->index != f->index - 1 ||
             strcmp(prev->name, f->name) != 0) {
-            layout_err(err, errlen, "field '%s' index %d out of order",
+            log_reason(err, errlen, "field '%s' index %d out of order",
                        f->name, f->index);
             goto fail;
         }
@@ -131,13 +116,13 @@ int layout_push_field(struct layout_vmsd *l, struct layout_field *f,
         free(f->name);
         f->name = strdup(buf);
         if (f->name == NULL || k == 1000) {
-            layout_err(err, errlen, "cannot name a field");
+            log_reason(err, errlen, "cannot name a field");
             goto fail;
         }
     }
     grown = realloc(l->fields, (l->nfields + 1) * sizeof(*grown));
     if (grown == NULL) {
-        layout_err(err, errlen, "out of memory");
+        log_reason(err, errlen, "out of memory");
         goto fail;
     }
     l->fields = grown;
@@ -156,13 +141,13 @@ int layout_push_sub(struct layout_vmsd *l, struct layout_vmsd *sub,
     struct layout_vmsd **grown;
 
     if (layout_find_sub(l, sub->name) != NULL) {
-        layout_err(err, errlen, "subsection '%s' listed twice", sub->name);
+        log_reason(err, errlen, "subsection '%s' listed twice", sub->name);
         layout_vmsd_free(sub);
         return -EINVAL;
     }
     grown = realloc(l->subs, (l->nsubs + 1) * sizeof(*grown));
     if (grown == NULL) {
-        layout_err(err, errlen, "out of memory");
+        log_reason(err, errlen, "out of memory");
         layout_vmsd_free(sub);
         return -ENOMEM;
     }
@@ -206,7 +191,7 @@ static int vmdesc_type(struct layout_field *f, const struct json *fj,
     }
     if (strcmp(f->type, "bool") == 0) {
         if (size != 1) {
-            layout_err(err, errlen, "bool field '%s' has size %lld",
+            log_reason(err, errlen, "bool field '%s' has size %lld",
                        f->name, (long long)size);
             return -EINVAL;
         }
@@ -218,7 +203,7 @@ static int vmdesc_type(struct layout_field *f, const struct json *fj,
         if (strlen(layout_int_types[i].name) == base &&
             strncmp(layout_int_types[i].name, f->type, base) == 0) {
             if (size != layout_int_types[i].width) {
-                layout_err(err, errlen, "field '%s' of type '%s' has size "
+                log_reason(err, errlen, "field '%s' of type '%s' has size "
                            "%lld", f->name, f->type, (long long)size);
                 return -EINVAL;
             }
@@ -242,26 +227,26 @@ static int vmdesc_field(struct layout_vmsd *l, const struct json *fj,
     int64_t size = 0, n;
 
     if (name == NULL || type == NULL) {
-        layout_err(err, errlen, "a field of '%s' lacks a name or type",
+        log_reason(err, errlen, "a field of '%s' lacks a name or type",
                    l->name);
         return -EINVAL;
     }
     if (json_get(fj, "size") != NULL &&
         !vmdesc_int(fj, "size", 0, LAYOUT_MAX_SIZE, &size)) {
-        layout_err(err, errlen, "field '%s': bad size", name);
+        log_reason(err, errlen, "field '%s': bad size", name);
         return -EINVAL;
     }
     if (json_get(fj, "array_len") != NULL) {
         if (!vmdesc_int(fj, "array_len", 0, LAYOUT_MAX_ARRAY, &n) ||
             json_get(fj, "index") != NULL) {
-            layout_err(err, errlen, "field '%s': bad array_len", name);
+            log_reason(err, errlen, "field '%s': bad array_len", name);
             return -EINVAL;
         }
         f.list = true;
         f.count = (uint32_t)n;
     } else if (json_get(fj, "index") != NULL) {
         if (!vmdesc_int(fj, "index", 0, LAYOUT_MAX_ARRAY, &n)) {
-            layout_err(err, errlen, "field '%s': bad index", name);
+            log_reason(err, errlen, "field '%s': bad index", name);
             return -EINVAL;
         }
         f.index = (int)n;
@@ -288,23 +273,23 @@ static struct layout_vmsd *vmdesc_vmsd(const struct json *obj, int depth,
     size_t i;
 
     if (depth > LAYOUT_MAX_DEPTH) {
-        layout_err(err, errlen, "descriptions nested too deeply");
+        log_reason(err, errlen, "descriptions nested too deeply");
         return NULL;
     }
     if (name == NULL || !vmdesc_int(obj, "version", INT32_MIN, INT32_MAX,
                                     &version)) {
-        layout_err(err, errlen, "a description lacks vmsd_name or version");
+        log_reason(err, errlen, "a description lacks vmsd_name or version");
         return NULL;
     }
     if ((fields != NULL && fields->type != JSON_ARRAY) ||
         (subs != NULL && subs->type != JSON_ARRAY)) {
-        layout_err(err, errlen, "'%s': fields/subsections not arrays", name);
+        log_reason(err, errlen, "'%s': fields/subsections not arrays", name);
         return NULL;
     }
     l = calloc(1, sizeof(*l));
     if (l == NULL || (l->name = strdup(name)) == NULL) {
         free(l);
-        layout_err(err, errlen, "out of memory");
+        log_reason(err, errlen, "out of memory");
         return NULL;
     }
     l->version_id = l->minimum_version_id = (int)version;
@@ -368,7 +353,7 @@ int layout_set_add_vmdesc(struct layout_set *set, const struct json *doc,
     size_t i;
 
     if (devs == NULL || devs->type != JSON_ARRAY) {
-        layout_err(err, errlen, "%s: no \"devices\" array", source);
+        log_reason(err, errlen, "%s: no \"devices\" array", source);
         return -EINVAL;
     }
     for (i = 0; i < json_array_len(devs); i++) {
@@ -376,7 +361,7 @@ int layout_set_add_vmdesc(struct layout_set *set, const struct json *doc,
         idstr = vmdesc_str(dev, "name");
         if (idstr == NULL ||
             !vmdesc_int(dev, "instance_id", 0, UINT32_MAX, &inst)) {
-            layout_err(err, errlen, "%s: device %zu lacks name/instance_id",
+            log_reason(err, errlen, "%s: device %zu lacks name/instance_id",
                        source, i);
             return -EINVAL;
         }
@@ -385,7 +370,7 @@ int layout_set_add_vmdesc(struct layout_set *set, const struct json *doc,
             return -EINVAL;
         }
         if (layout_set_push(set, idstr, inst, source, l) < 0) {
-            layout_err(err, errlen, "out of memory");
+            log_reason(err, errlen, "out of memory");
             return -ENOMEM;
         }
     }
@@ -403,7 +388,7 @@ int layout_set_add_vmdesc_text(struct layout_set *set, const char *buf,
     int rc;
 
     if (doc == NULL) {
-        layout_err(err, errlen, "%s: not JSON: %s", source, jerr);
+        log_reason(err, errlen, "%s: not JSON: %s", source, jerr);
         return -EINVAL;
     }
     rc = layout_set_add_vmdesc(set, doc, source, err, errlen);
@@ -481,12 +466,12 @@ const struct layout_entry *layout_set_find(const struct layout_set *set,
         }
     }
     if (seen != NULL) {
-        layout_err(why, whylen, "the layout of '%s' (%s) has versions "
+        log_reason(why, whylen, "the layout of '%s' (%s) has versions "
                    "%d..%d, the stream has version %u", idstr, seen->source,
                    seen->vmsd->minimum_version_id, seen->vmsd->version_id,
                    version);
     } else {
-        layout_err(why, whylen, "no layout for section '%s' (give its "
+        log_reason(why, whylen, "no layout for section '%s' (give its "
                    "VMDESCRIPTION with --layouts)", idstr);
     }
     return NULL;

@@ -70,6 +70,18 @@ static void log_vemit(const char *err, const char *fmt, va_list ap)
     }
 }
 
+int log_reason(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err != NULL && errlen > 0) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
+}
+
 void log_warn(const char *fmt, ...)
 {
     int saved = errno;

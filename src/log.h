@@ -10,6 +10,7 @@
 #define XENDM_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level {
@@ -22,6 +23,13 @@ enum log_level {
 void log_init(const char *prog, enum log_level level);
 enum log_level log_get_level(void);
 
+/*
+ * Writes a refusal's reason into the caller's buffer (nothing when err
+ * is NULL or errlen 0) and returns -EINVAL, for parsers that report to
+ * their caller rather than to the log.
+ */
+int log_reason(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

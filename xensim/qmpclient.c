@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "xensim/qmpclient.h"
 #include "src/loop.h"
+#include "src/log.h"
 
 struct qmpc {
     int fd;
@@ -28,18 +28,6 @@ struct qmpc {
     unsigned events;
     char last_class[64];
 };
-
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-}
 
 static int64_t now_ms(void)
 {
@@ -139,7 +127,7 @@ static struct json *read_msg(struct qmpc *c, int64_t deadline, int *rc,
             c->len -= n + 2;
             if (j == NULL || j->type != JSON_OBJECT) {
                 json_free(j);
-                set_err(err, errlen, "QMP: bad message: %s",
+                log_reason(err, errlen, "QMP: bad message: %s",
                         j == NULL ? jerr : "not an object");
                 *rc = -EPROTO;
                 return NULL;
@@ -147,26 +135,26 @@ static struct json *read_msg(struct qmpc *c, int64_t deadline, int *rc,
             return j;
         }
         if (c->len >= QMPC_MAX_MSG) {
-            set_err(err, errlen, "QMP: message larger than %u bytes",
+            log_reason(err, errlen, "QMP: message larger than %u bytes",
                     QMPC_MAX_MSG);
             *rc = -EMSGSIZE;
             return NULL;
         }
         *rc = wait_fd(c->fd, POLLIN, deadline);
         if (*rc < 0) {
-            set_err(err, errlen, "QMP: %s", strerror(-*rc));
+            log_reason(err, errlen, "QMP: %s", strerror(-*rc));
             return NULL;
         }
         ssize_t r = recv(c->fd, c->buf + c->len, QMPC_MAX_MSG - c->len,
                          MSG_DONTWAIT);
         if (r == 0) {
-            set_err(err, errlen, "QMP: server closed the connection");
+            log_reason(err, errlen, "QMP: server closed the connection");
             *rc = -ECONNRESET;
             return NULL;
         }
         if (r < 0 && errno != EINTR && errno != EAGAIN) {
             *rc = -errno;
-            set_err(err, errlen, "QMP: %s", strerror(errno));
+            log_reason(err, errlen, "QMP: %s", strerror(errno));
             return NULL;
         }
         if (r > 0) {
@@ -181,7 +169,7 @@ static int connect_retry(const char *path, int64_t deadline, char *err,
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
-        set_err(err, errlen, "QMP: socket path too long");
+        log_reason(err, errlen, "QMP: socket path too long");
         return -ENAMETOOLONG;
     }
     strcpy(sa.sun_path, path);
@@ -196,7 +184,7 @@ static int connect_retry(const char *path, int64_t deadline, char *err,
         int e = errno;
         close(fd);
         if ((e != ENOENT && e != ECONNREFUSED) || now_ms() >= deadline) {
-            set_err(err, errlen, "QMP: connect %s: %s", path, strerror(e));
+            log_reason(err, errlen, "QMP: connect %s: %s", path, strerror(e));
             return -e;
         }
         usleep(200 * 1000);
@@ -218,7 +206,7 @@ static int read_greeting(struct qmpc *c, int64_t deadline, char *err,
     v = json_get(json_get(q, "version"), "qemu");
     if (q == NULL || v == NULL) {
         json_free(g);
-        set_err(err, errlen, "QMP: no greeting");
+        log_reason(err, errlen, "QMP: no greeting");
         return -EPROTO;
     }
     c->major = json_int64(json_get(v, "major"), &x) ? (int)x : -1;
@@ -336,7 +324,7 @@ static int await_reply(struct qmpc *c, uint32_t id, int64_t deadline,
         if ((r == NULL) == (e == NULL) || !json_uint64(json_get(m, "id"), &got) ||
             got != id) {
             json_free(m);
-            set_err(err, errlen, "QMP: reply without the id %u", id);
+            log_reason(err, errlen, "QMP: reply without the id %u", id);
             return -EPROTO;
         }
         if (e != NULL) {
@@ -344,7 +332,7 @@ static int await_reply(struct qmpc *c, uint32_t id, int64_t deadline,
             const char *desc = json_string(json_get(e, "desc"));
             snprintf(c->last_class, sizeof(c->last_class), "%s",
                      cls != NULL ? cls : "?");
-            set_err(err, errlen, "QMP error %s: %s", c->last_class,
+            log_reason(err, errlen, "QMP error %s: %s", c->last_class,
                     desc != NULL ? desc : "(no description)");
             json_free(m);
             return -EREMOTEIO;
@@ -381,7 +369,7 @@ int qmpc_execute(struct qmpc *c, const char *cmd, const struct json *args,
                  : write_all(c->fd, msg, n, deadline);
     free(msg);
     if (rc < 0) {
-        set_err(err, errlen, "QMP: sending %s: %s", cmd, strerror(-rc));
+        log_reason(err, errlen, "QMP: sending %s: %s", cmd, strerror(-rc));
         return rc;
     }
     return await_reply(c, id, deadline, ret, err, errlen);

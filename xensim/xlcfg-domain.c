@@ -10,25 +10,12 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xensim/xlcfg.h"
-
-__attribute__((format(printf, 3, 4)))
-static int cfg_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
+#include "src/log.h"
 
 static char *dupstr(const char *s, size_t n)
 {
@@ -203,7 +190,7 @@ static int disk_set(struct disk_parse *dp, int which, const char *v,
     char buf[64];
 
     if (dp->have[which]) {
-        return cfg_fail(dp->err, dp->errlen, "disk: parameter given twice");
+        return log_reason(dp->err, dp->errlen, "disk: parameter given twice");
     }
     dp->have[which] = true;
     if (which == POS_TARGET) {
@@ -211,13 +198,13 @@ static int disk_set(struct disk_parse *dp, int which, const char *v,
         return d->target != NULL ? 0 : -ENOMEM;
     }
     if (n >= sizeof(buf)) {
-        return cfg_fail(dp->err, dp->errlen, "disk: value too long");
+        return log_reason(dp->err, dp->errlen, "disk: value too long");
     }
     memcpy(buf, v, n);
     buf[n] = '\0';
     if (which == POS_FORMAT) {
         if (format_parse(buf, &d->format) < 0) {
-            return cfg_fail(dp->err, dp->errlen, "disk: unknown format '%s'",
+            return log_reason(dp->err, dp->errlen, "disk: unknown format '%s'",
                             buf);
         }
         return 0;
@@ -226,7 +213,7 @@ static int disk_set(struct disk_parse *dp, int which, const char *v,
         char *colon = strchr(buf, ':');
         if (colon != NULL) {
             if (strcmp(colon, ":cdrom") != 0) {
-                return cfg_fail(dp->err, dp->errlen, "disk: bad vdev '%s'",
+                return log_reason(dp->err, dp->errlen, "disk: bad vdev '%s'",
                                 buf);
             }
             *colon = '\0';
@@ -241,7 +228,7 @@ static int disk_set(struct disk_parse *dp, int which, const char *v,
     } else if (strcmp(buf, "ro") == 0 || strcmp(buf, "r") == 0) {
         d->readwrite = false;
     } else {
-        return cfg_fail(dp->err, dp->errlen, "disk: bad access '%s'", buf);
+        return log_reason(dp->err, dp->errlen, "disk: bad access '%s'", buf);
     }
     return 0;
 }
@@ -277,7 +264,7 @@ static int disk_positional(struct disk_parse *dp, const char *v, size_t n)
         }
         return disk_set(dp, POS_TARGET, v, n);
     }
-    return cfg_fail(dp->err, dp->errlen, "disk: too many positional values");
+    return log_reason(dp->err, dp->errlen, "disk: too many positional values");
 }
 
 static const struct {
@@ -308,13 +295,13 @@ static int disk_keyval(struct disk_parse *dp, const char *k, size_t kn,
         }
     }
     if (vn >= sizeof(val)) {
-        return cfg_fail(dp->err, dp->errlen, "disk: value too long");
+        return log_reason(dp->err, dp->errlen, "disk: value too long");
     }
     memcpy(val, v, vn);
     val[vn] = '\0';
     if (KEY_IS("devtype")) {
         if (strcmp(val, "cdrom") != 0 && strcmp(val, "disk") != 0) {
-            return cfg_fail(dp->err, dp->errlen, "disk: bad devtype '%s'",
+            return log_reason(dp->err, dp->errlen, "disk: bad devtype '%s'",
                             val);
         }
         dp->d->cdrom = strcmp(val, "cdrom") == 0;
@@ -328,7 +315,7 @@ static int disk_keyval(struct disk_parse *dp, const char *k, size_t kn,
         } else if (strcmp(val, "tap") == 0) {
             dp->d->backend = XLCFG_BACKEND_TAP;
         } else {
-            return cfg_fail(dp->err, dp->errlen,
+            return log_reason(dp->err, dp->errlen,
                             "disk: bad backendtype '%s'", val);
         }
         return 0;
@@ -337,7 +324,7 @@ static int disk_keyval(struct disk_parse *dp, const char *k, size_t kn,
         return 0;                /* accepted, not simulated */
     }
 #undef KEY_IS
-    return cfg_fail(dp->err, dp->errlen, "disk: unknown key '%.*s'", (int)kn,
+    return log_reason(dp->err, dp->errlen, "disk: unknown key '%.*s'", (int)kn,
                     k);
 }
 
@@ -386,7 +373,7 @@ int xlcfg_parse_disk(const char *spec, struct xlcfg_disk *disk, char *err,
     disk->discard = true;
     disk->trusted = true;
     if (strlen(spec) > XLCFG_MAX_STRING) {
-        return cfg_fail(err, errlen, "disk: spec too long");
+        return log_reason(err, errlen, "disk: spec too long");
     }
     while (rc == 0 && *p != '\0') {
         while (isspace((unsigned char)*p)) {
@@ -405,11 +392,11 @@ int xlcfg_parse_disk(const char *spec, struct xlcfg_disk *disk, char *err,
         p = *comma != '\0' ? comma + 1 : comma;
     }
     if (rc == 0 && disk->vdev == NULL) {
-        rc = cfg_fail(err, errlen, "disk: no vdev");
+        rc = log_reason(err, errlen, "disk: no vdev");
     }
     if (rc == 0 && (disk->target == NULL || disk->target[0] == '\0')) {
         if (!disk->cdrom) {
-            rc = cfg_fail(err, errlen, "disk %s: no target", disk->vdev);
+            rc = log_reason(err, errlen, "disk %s: no target", disk->vdev);
         } else {
             disk->format = XLCFG_FORMAT_EMPTY;
         }
@@ -420,7 +407,8 @@ int xlcfg_parse_disk(const char *spec, struct xlcfg_disk *disk, char *err,
     if (rc == 0) {
         int dn, part;
         if (xlcfg_vdev_number(disk->vdev, &dn, &part) < 0) {
-            rc = cfg_fail(err, errlen, "disk: invalid vdev '%s'", disk->vdev);
+            rc = log_reason(err, errlen, "disk: invalid vdev '%s'",
+                            disk->vdev);
         }
     }
     if (rc < 0) {

@@ -8,25 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xensim/xlcfg.h"
-
-__attribute__((format(printf, 3, 4)))
-static int load_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
+#include "src/log.h"
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -98,7 +85,7 @@ static int load_scalar(const struct xlcfg_setting *s, size_t i,
     uint64_t v;
 
     if (s->type != XLCFG_V_STRING) {
-        return load_fail(err, errlen, "line %u: '%s' must not be a list",
+        return log_reason(err, errlen, "line %u: '%s' must not be a list",
                          s->line, s->key);
     }
     switch (scalar_keys[i].kind) {
@@ -108,14 +95,14 @@ static int load_scalar(const struct xlcfg_setting *s, size_t i,
         return *(char **)slot != NULL ? 0 : -ENOMEM;
     case K_BOOL:
         if (parse_bool(s->str, (bool *)slot) < 0) {
-            return load_fail(err, errlen, "line %u: '%s' must be 0 or 1",
+            return log_reason(err, errlen, "line %u: '%s' must be 0 or 1",
                              s->line, s->key);
         }
         return 0;
     case K_U64:
     case K_U32:
         if (parse_u64(s->str, scalar_keys[i].max, &v) < 0) {
-            return load_fail(err, errlen,
+            return log_reason(err, errlen,
                              "line %u: '%s' must be a number <= %llu",
                              s->line, s->key,
                              (unsigned long long)scalar_keys[i].max);
@@ -194,11 +181,11 @@ static int load_vfb(const char *spec, struct xlcfg_vfb *vfb, char *err,
             rc = 0;              /* opengl, display, xauthority: ignored */
         }
         if (rc < 0) {
-            return load_fail(err, errlen, "vfb: bad value for '%s'", k);
+            return log_reason(err, errlen, "vfb: bad value for '%s'", k);
         }
     }
     if (rc < 0) {
-        return load_fail(err, errlen, "vfb: bad spec");
+        return log_reason(err, errlen, "vfb: bad spec");
     }
     if (!have_vnc && !vfb->sdl) {
         vfb->vnc = true;         /* libxl: VNC unless SDL was asked for */
@@ -227,7 +214,7 @@ static int load_channel(const char *spec, struct xlcfg_channel *ch,
             } else if (strcmp(v, "socket") == 0) {
                 ch->connection = XLCFG_CONN_SOCKET;
             } else {
-                return load_fail(err, errlen, "channel: bad connection '%s'",
+                return log_reason(err, errlen, "channel: bad connection '%s'",
                                  v);
             }
         } else if (strcmp(k, "path") == 0) {
@@ -238,11 +225,11 @@ static int load_channel(const char *spec, struct xlcfg_channel *ch,
         }
     }
     if (rc < 0 || ch->name == NULL || !have_conn) {
-        return load_fail(err, errlen,
+        return log_reason(err, errlen,
                          "channel: needs name= and connection=pty|socket");
     }
     if (ch->connection == XLCFG_CONN_SOCKET && ch->path == NULL) {
-        return load_fail(err, errlen, "channel %s: socket needs path=",
+        return log_reason(err, errlen, "channel %s: socket needs path=",
                          ch->name);
     }
     return 0;
@@ -270,7 +257,7 @@ static int load_lists(const struct xlcfg_raw *raw, struct xlcfg *cfg,
     if ((s = xlcfg_raw_get(raw, "disk")) != NULL) {
         n = items_of(s, &it);
         if (n > XLCFG_MAX_DISKS) {
-            return load_fail(err, errlen, "more than %d disks",
+            return log_reason(err, errlen, "more than %d disks",
                              XLCFG_MAX_DISKS);
         }
         for (i = 0; i < n; i++) {
@@ -284,13 +271,13 @@ static int load_lists(const struct xlcfg_raw *raw, struct xlcfg *cfg,
     if ((s = xlcfg_raw_get(raw, "vkb")) != NULL) {
         cfg->nvkbs = items_of(s, &it);
         if (cfg->nvkbs > XLCFG_MAX_DEVS) {
-            return load_fail(err, errlen, "too many vkb devices");
+            return log_reason(err, errlen, "too many vkb devices");
         }
     }
     if ((s = xlcfg_raw_get(raw, "vfb")) != NULL) {
         n = items_of(s, &it);
         if (n > XLCFG_MAX_DEVS) {
-            return load_fail(err, errlen, "too many vfb devices");
+            return log_reason(err, errlen, "too many vfb devices");
         }
         for (i = 0; i < n; i++, cfg->nvfbs++) {
             if ((rc = load_vfb(it[i], &cfg->vfbs[i], err, errlen)) < 0) {
@@ -302,7 +289,7 @@ static int load_lists(const struct xlcfg_raw *raw, struct xlcfg *cfg,
     if ((s = xlcfg_raw_get(raw, "serial")) != NULL) {
         n = items_of(s, &it);
         if (n > XLCFG_MAX_DEVS) {
-            return load_fail(err, errlen, "too many serial ports");
+            return log_reason(err, errlen, "too many serial ports");
         }
         for (i = 0; i < n; i++, cfg->nserials++) {
             if ((cfg->serials[i] = strdup(it[i])) == NULL) {
@@ -313,7 +300,7 @@ static int load_lists(const struct xlcfg_raw *raw, struct xlcfg *cfg,
     if ((s = xlcfg_raw_get(raw, "channel")) != NULL) {
         n = items_of(s, &it);
         if (n > XLCFG_MAX_DEVS) {
-            return load_fail(err, errlen, "too many channels");
+            return log_reason(err, errlen, "too many channels");
         }
         for (i = 0; i < n; i++) {
             rc = load_channel(it[i], &cfg->channels[i], err, errlen);
@@ -343,7 +330,7 @@ static int load_type(const struct xlcfg_raw *raw, struct xlcfg *cfg,
     } else if (strcmp(t, "hvm") == 0) {
         cfg->type = XLCFG_TYPE_HVM;
     } else {
-        return load_fail(err, errlen, "type must be pv, pvh or hvm");
+        return log_reason(err, errlen, "type must be pv, pvh or hvm");
     }
     return 0;
 }
@@ -352,7 +339,7 @@ static int load_defaults(struct xlcfg *cfg, char *err, size_t errlen)
 {
     if (cfg->name == NULL || cfg->name[0] == '\0' ||
         strlen(cfg->name) > 64 || strpbrk(cfg->name, "/ \t\n") != NULL) {
-        return load_fail(err, errlen, "a name (1-64 chars, no '/' or "
+        return log_reason(err, errlen, "a name (1-64 chars, no '/' or "
                          "blanks) is required");
     }
     if (cfg->memory_mb == 0) {
@@ -380,7 +367,7 @@ static int load_defaults(struct xlcfg *cfg, char *err, size_t errlen)
     }
     if (strcmp(cfg->vga, "cirrus") != 0 && strcmp(cfg->vga, "stdvga") != 0 &&
         strcmp(cfg->vga, "none") != 0) {
-        return load_fail(err, errlen, "vga must be cirrus, stdvga or none");
+        return log_reason(err, errlen, "vga must be cirrus, stdvga or none");
     }
     if (strcmp(cfg->vga, "none") == 0) {
         cfg->videoram_mb = 0;
@@ -388,7 +375,7 @@ static int load_defaults(struct xlcfg *cfg, char *err, size_t errlen)
         cfg->videoram_mb = strcmp(cfg->vga, "stdvga") == 0 ? 16 : 8;
     }
     if (cfg->videoram_mb >= cfg->maxmem_mb) {
-        return load_fail(err, errlen, "videoram exceeds memory");
+        return log_reason(err, errlen, "videoram exceeds memory");
     }
     if (cfg->boot == NULL && (cfg->boot = strdup("cda")) == NULL) {
         return -ENOMEM;
