@@ -74,41 +74,10 @@ static uint16_t fb_pat2(unsigned x, unsigned y)
     return (uint16_t)(((x + y) & 31) << 11 | ((x * 2) & 63) << 5 | (y & 31));
 }
 
-static long fb_read(struct guest *g, const char *dir, const char *key)
-{
-    char path[220], *v;
-    unsigned len;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    v = xs_read(g->xs, XBT_NULL, path, &len);
-    n = v != NULL ? strtol(v, NULL, 10) : -1;
-    free(v);
-    return n;
-}
-
-static int fb_write(struct guest *g, const char *dir, const char *key,
-                    const char *val)
-{
-    char path[220];
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xs_write(g->xs, XBT_NULL, path, val, strlen(val)) ? 0 : -errno;
-}
-
-static int fb_writeu(struct guest *g, const char *dir, const char *key,
-                     unsigned long long v)
-{
-    char val[32];
-
-    snprintf(val, sizeof(val), "%llu", v);
-    return fb_write(g, dir, key, val);
-}
-
 static int fb_wait(struct guest *g, struct fb *f, long lo, long hi)
 {
     for (int waited = 0; waited < FB_TIMEOUT_MS; waited += 50) {
-        long st = fb_read(g, f->be, "state");
+        long st = guest_xs_read_long(g, f->be, "state");
 
         if (st >= lo && st <= hi) {
             return 0;
@@ -263,15 +232,17 @@ static int fb_connect(struct guest *g, struct fb *f, const char *hostile)
     if ((f->port = hvc_evtchn_alloc_unbound(g->hv, 0)) < 0) {
         return f->port;
     }
-    if ((rc = fb_writeu(g, f->fe, "page-ref", page_gfn)) < 0 ||
-        (rc = fb_writeu(g, f->fe, "event-channel", (unsigned)f->port)) < 0 ||
-        (rc = fb_write(g, f->fe, "protocol", "x86_64-abi")) < 0 ||
-        (rc = fb_write(g, f->fe, "feature-update", "1")) < 0 ||
-        (rc = fb_writeu(g, f->fe, "state", XenbusStateInitialised)) < 0 ||
+    if ((rc = guest_xs_write_ulong(g, f->fe, "page-ref", page_gfn)) < 0 ||
+        (rc = guest_xs_write_ulong(g, f->fe,
+                                   "event-channel", (unsigned)f->port)) < 0 ||
+        (rc = guest_xs_write(g, f->fe, "protocol", "x86_64-abi")) < 0 ||
+        (rc = guest_xs_write(g, f->fe, "feature-update", "1")) < 0 ||
+        (rc = guest_xs_write_ulong(g, f->fe,
+                                   "state", XenbusStateInitialised)) < 0 ||
         (rc = fb_wait(g, f, XenbusStateConnected, XenbusStateConnected)) < 0) {
         return rc;
     }
-    return fb_writeu(g, f->fe, "state", XenbusStateConnected);
+    return guest_xs_write_ulong(g, f->fe, "state", XenbusStateConnected);
 }
 
 static int fb_draw1(struct guest *g, struct fb *f)

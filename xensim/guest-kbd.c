@@ -39,35 +39,12 @@ struct kbd {
 static struct kbd kbds[KBD_MAX];
 static unsigned nkbds;
 
-static long kbd_read(struct guest *g, const char *dir, const char *key)
-{
-    char path[220], *v;
-    unsigned len;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    v = xs_read(g->xs, XBT_NULL, path, &len);
-    n = v != NULL ? strtol(v, NULL, 10) : -1;
-    free(v);
-    return n;
-}
-
-static int kbd_write(struct guest *g, const char *dir, const char *key,
-                     unsigned long v)
-{
-    char path[220], val[32];
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    snprintf(val, sizeof(val), "%lu", v);
-    return xs_write(g->xs, XBT_NULL, path, val, strlen(val)) ? 0 : -errno;
-}
-
 static int kbd_wait(struct guest *g, struct kbd *k, long lo, long hi)
 {
     int waited;
 
     for (waited = 0; waited < KBD_TIMEOUT_MS; waited += 50) {
-        long st = kbd_read(g, k->be, "state");
+        long st = guest_xs_read_long(g, k->be, "state");
         if (st >= lo && st <= hi) {
             return 0;
         }
@@ -95,21 +72,26 @@ static int kbd_connect(struct guest *g, struct kbd *k)
     if ((rc = kbd_wait(g, k, XenbusStateInitWait, XenbusStateConnected)) < 0) {
         return rc;
     }
-    abs = kbd_read(g, k->be, "feature-abs-pointer");
+    abs = guest_xs_read_long(g, k->be, "feature-abs-pointer");
     if ((k->page = guest_page_alloc(g, &gfn)) == NULL ||
         (ref = guest_grant(g, 0, gfn, false)) < 0 ||
         (k->port = hvc_evtchn_alloc_unbound(g->hv, 0)) < 0) {
         return -ENOMEM;
     }
-    if ((rc = kbd_write(g, k->fe, "page-ref", (unsigned long)gfn)) < 0 ||
-        (rc = kbd_write(g, k->fe, "page-gref", (unsigned)ref)) < 0 ||
-        (rc = kbd_write(g, k->fe, "event-channel", (unsigned)k->port)) < 0 ||
-        (rc = kbd_write(g, k->fe, "request-abs-pointer", abs == 1)) < 0 ||
-        (rc = kbd_write(g, k->fe, "state", XenbusStateInitialised)) < 0 ||
+    if ((rc = guest_xs_write_ulong(g, k->fe,
+                                   "page-ref", (unsigned long)gfn)) < 0 ||
+        (rc = guest_xs_write_ulong(g, k->fe,
+                                   "page-gref", (unsigned)ref)) < 0 ||
+        (rc = guest_xs_write_ulong(g, k->fe,
+                                   "event-channel", (unsigned)k->port)) < 0 ||
+        (rc = guest_xs_write_ulong(g, k->fe,
+                                   "request-abs-pointer", abs == 1)) < 0 ||
+        (rc = guest_xs_write_ulong(g, k->fe,
+                                   "state", XenbusStateInitialised)) < 0 ||
         (rc = kbd_wait(g, k, XenbusStateConnected, XenbusStateConnected)) < 0) {
         return rc;
     }
-    return kbd_write(g, k->fe, "state", XenbusStateConnected);
+    return guest_xs_write_ulong(g, k->fe, "state", XenbusStateConnected);
 }
 
 /* Connects every vkbd; returns how many, or -errno for the first failure. */

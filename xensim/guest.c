@@ -32,6 +32,37 @@ static const struct {
     { "fwcfg-boot", guest_fwcfg_boot },
 };
 
+long guest_xs_read_long(struct guest *g, const char *dir, const char *key)
+{
+    char path[220], *v;
+    unsigned len;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    v = xs_read(g->xs, XBT_NULL, path, &len);
+    n = v != NULL ? strtol(v, NULL, 10) : -1;
+    free(v);
+    return n;
+}
+
+int guest_xs_write(struct guest *g, const char *dir, const char *key,
+                   const char *val)
+{
+    char path[220];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    return xs_write(g->xs, XBT_NULL, path, val, strlen(val)) ? 0 : -errno;
+}
+
+int guest_xs_write_ulong(struct guest *g, const char *dir, const char *key,
+                         unsigned long long v)
+{
+    char val[32];
+
+    snprintf(val, sizeof(val), "%llu", v);
+    return guest_xs_write(g, dir, key, val);
+}
+
 void *guest_page_alloc(struct guest *g, uint64_t *gfn)
 {
     uint8_t *p;

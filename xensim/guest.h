@@ -53,6 +53,14 @@ struct guest {
     bool resumed;
 };
 
+/* dir/key as a decimal number; -1 when absent. */
+long guest_xs_read_long(struct guest *g, const char *dir, const char *key);
+/* Writes dir/key; 0 or -errno.  The _ulong form writes a decimal. */
+int guest_xs_write(struct guest *g, const char *dir, const char *key,
+                   const char *val);
+int guest_xs_write_ulong(struct guest *g, const char *dir, const char *key,
+                         unsigned long long v);
+
 /* A zeroed page of guest memory; NULL when memory is exhausted. */
 void *guest_page_alloc(struct guest *g, uint64_t *gfn);
 /* Grants gfn to domid; returns the ref or -errno. */
