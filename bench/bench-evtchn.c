@@ -195,23 +195,13 @@ int main(int argc, char **argv)
 {
     unsigned rounds = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
     struct hv_harness h = {.pid = 0};
-    const char *dir = getenv("XENSIM_DIR");
+    const char *dir;
     double raw = -1, evt = -1, ior = -1;
     struct hvc *ctl;
     int rep;
 
-    signal(SIGPIPE, SIG_IGN);
-    if (!dir || !*dir) {
-        if (harness_start(&h) < 0) {
-            fprintf(stderr, "cannot start the hypervisor service\n");
-            return 1;
-        }
-        dir = h.dir;
-        setenv("XENSIM_DIR", dir, 1);
-    }
-    ctl = hvc_open(dir, HVC_CONTROL);
-    if (!ctl) {
-        fprintf(stderr, "cannot reach %s/hv.sock\n", dir);
+    ctl = bench_hv_open(&h, &dir);
+    if (ctl == NULL) {
         return 1;
     }
     /*
@@ -230,9 +220,6 @@ int main(int argc, char **argv)
     printf("port-I/O ioreq round trip (vCPU -> xensim -> DM -> vCPU): "
            "%.0f ns; eventfd ping-pong: %.0f ns; ratio %.2f\n",
            ior, raw, ior / raw);
-    hvc_close(ctl);
-    if (h.pid) {
-        harness_stop(&h);
-    }
+    bench_hv_close(&h, ctl);
     return evt < 0 || ior < 0;
 }

@@ -5,13 +5,18 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/bench-floor.h"
 #include "src/loop.h"
+#include "tests/unit/hv-harness.h"
+#include "xensim/hvclient.h"
 
 double bench_eventfd(unsigned rounds)
 {
@@ -39,4 +44,36 @@ double bench_eventfd(unsigned rounds)
     close(a);
     close(b);
     return (double)t0 / rounds;
+}
+
+struct hvc *bench_hv_open(struct hv_harness *h, const char **dir)
+{
+    struct hvc *ctl;
+
+    signal(SIGPIPE, SIG_IGN);
+    *dir = getenv("XENSIM_DIR");
+    if (*dir == NULL || **dir == '\0') {
+        if (harness_start(h) < 0) {
+            fprintf(stderr, "cannot start the hypervisor service\n");
+            return NULL;
+        }
+        *dir = h->dir;
+        setenv("XENSIM_DIR", *dir, 1);
+    }
+    ctl = hvc_open(*dir, HVC_CONTROL);
+    if (ctl == NULL) {
+        fprintf(stderr, "cannot reach %s/hv.sock\n", *dir);
+        bench_hv_close(h, NULL);
+    }
+    return ctl;
+}
+
+void bench_hv_close(struct hv_harness *h, struct hvc *ctl)
+{
+    if (ctl != NULL) {
+        hvc_close(ctl);
+    }
+    if (h->pid) {
+        harness_stop(h);
+    }
 }

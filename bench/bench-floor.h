@@ -10,4 +10,15 @@
 /* ns per round trip of `rounds` eventfd ping-pongs. */
 double bench_eventfd(unsigned rounds);
 
+struct hv_harness;
+struct hvc;
+/*
+ * The hypervisor service both benchmarks talk to: the running xensim
+ * host named by XENSIM_DIR, or a private one started in *h (and
+ * exported as XENSIM_DIR).  Its control connection and directory, or
+ * NULL after saying why on stderr.  bench_hv_close undoes it.
+ */
+struct hvc *bench_hv_open(struct hv_harness *h, const char **dir);
+void bench_hv_close(struct hv_harness *h, struct hvc *ctl);
+
 #endif

@@ -151,24 +151,14 @@ int main(int argc, char **argv)
     unsigned rounds = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
     bool rt_only = argc > 2 && strcmp(argv[2], "rt") == 0;
     struct hv_harness h = { .pid = 0 };
-    const char *dir = getenv("XENSIM_DIR");
+    const char *dir;
     struct result r = { 0, 0, 0 };
     double raw;
     struct hvc *ctl;
     int rc;
 
-    signal(SIGPIPE, SIG_IGN);
-    if (!dir || !*dir) {
-        if (harness_start(&h) < 0) {
-            fprintf(stderr, "cannot start the hypervisor service\n");
-            return 1;
-        }
-        dir = h.dir;
-        setenv("XENSIM_DIR", dir, 1);
-    }
-    ctl = hvc_open(dir, HVC_CONTROL);
-    if (!ctl) {
-        fprintf(stderr, "cannot reach %s/hv.sock\n", dir);
+    ctl = bench_hv_open(&h, &dir);
+    if (ctl == NULL) {
         return 1;
     }
     raw = rt_only ? 1 : bench_eventfd(rounds);
@@ -184,9 +174,6 @@ int main(int argc, char **argv)
     } else {
         fprintf(stderr, "bench-hvm: the machine run failed\n");
     }
-    hvc_close(ctl);
-    if (h.pid) {
-        harness_stop(&h);
-    }
+    bench_hv_close(&h, ctl);
     return rc != 0;
 }
