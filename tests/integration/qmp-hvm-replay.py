@@ -329,16 +329,21 @@ def replay(conns, domid, tag, save_path=None):
         c.s.close()
 
 
+def create_or_stop(what):
+    """xensim create of hvm1; on failure, xendm's log and the end."""
+    rc, out, err = xensim("create", os.path.join(D, "hvm1.cfg"))
+    t.eq(rc, 0, what)
+    if rc != 0:
+        try:
+            err += "\n" + open(os.path.join(D, "qemu-dm-hvm1.log")).read()
+        except OSError:
+            pass
+        sys.stdout.write("# %s\n" % err.replace("\n", "\n# "))
+        t.done()
+
+
 # ---- create (dm-681)
-rc, out, err = xensim("create", os.path.join(D, "hvm1.cfg"))
-t.eq(rc, 0, "xensim create: an HVM domain with xendm as its device model")
-if rc != 0:
-    try:
-        err += "\n" + open(os.path.join(D, "qemu-dm-hvm1.log")).read()
-    except OSError:
-        pass
-    sys.stdout.write("# %s\n" % err.replace("\n", "\n# "))
-    t.done()
+create_or_stop("xensim create: an HVM domain with xendm as its device model")
 dom_a = domid_of("hvm1")
 pid_a = dm_pid(dom_a)
 t.eq(recorded_argv(pid_a), adapt(CAP_CREATE, dom_a),
@@ -373,15 +378,7 @@ xensim("destroy", "hvm1")
 
 # ---- restore (dm-1166): -incoming fd:15, readiness, replayed queries, cont
 open(os.path.join(D, "incoming"), "w").write(save1)
-rc, out, err = xensim("create", os.path.join(D, "hvm1.cfg"))
-t.eq(rc, 0, "restore: the device model starts from the saved state")
-if rc != 0:
-    try:
-        err += "\n" + open(os.path.join(D, "qemu-dm-hvm1.log")).read()
-    except OSError:
-        pass
-    sys.stdout.write("# %s\n" % err.replace("\n", "\n# "))
-    t.done()
+create_or_stop("restore: the device model starts from the saved state")
 dom_b = domid_of("hvm1")
 pid_b = dm_pid(dom_b)
 t.eq(recorded_argv(pid_b), adapt(CAP_RESTORE, dom_b),
