@@ -84,6 +84,10 @@ for s in $SCEN; do
     echo "${line#XENDM-RESULT }"
     case $line in *" PASS"*) pass=$((pass + 1)) ;; *) fail=$((fail + 1)) ;; esac
 done
+if [ -f "$RUN/out/lab-faults.txt" ]; then
+    echo "attempts run again after a guest triple fault (see dom0-test.sh run_scenario):"
+    sed 's/^/  /' "$RUN/out/lab-faults.txt"
+fi
 if [ -f "$RUN/out/side-by-side.txt" ]; then
     cat "$RUN/out/side-by-side.txt"
 fi
