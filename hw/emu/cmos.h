@@ -9,7 +9,7 @@
  * data-port accesses while such an index is selected.  QEMU's
  * mc146818rtc serves those from its 128-byte cmos_data, which
  * pc_cmos_init fills with what firmware reads: memory sizes, the boot
- * order, the equipment byte, the CPU count and a checksum.  SeaBIOS on
+ * order, the equipment byte and the CPU count (no checksum).  SeaBIOS on
  * Xen reads them (RamSizeOver4G, floppy types, boot order); all ones
  * there make it invent a terabyte of RAM above 4 GiB, which hangs Linux
  * early — seen in make check-xen before this device existed.
