@@ -6,8 +6,10 @@ machine.  Measures exec -> QMP greeting, idle RSS after negotiation, and
 the xen-save-devices-state round trip (to /dev/fdset/N, as libxl
 does), and prints each figure with the ratio xendm / QEMU.  The start
 times of xendm, QEMU and bench-qmp-floor (a program that only accepts
-and writes a greeting: the process-creation floor) are taken
-interleaved, so load on the machine hits all three alike.
+and writes a greeting: the process-creation floor, linked like xendm
+against the shared libc, and once more linked statically: the least any
+program started by exec costs here) are taken interleaved, so load on
+the machine hits them all alike.
 Usage: bench-qmp.py BUILDDIR [RUNS]
 With BENCH_QMP_ALT=PATH in the environment, another xendm binary (e.g.
 one configured --disable-static-deps) is timed in the same interleaving.
@@ -29,6 +31,7 @@ build = sys.argv[1] if len(sys.argv) > 1 else "build"
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
 XENDM = os.path.join(build, "xendm")
 FLOOR = os.path.join(build, "bench", "bench-qmp-floor")
+FLOOR_STATIC = FLOOR + "-static"
 ALT = os.environ.get("BENCH_QMP_ALT")
 QEMU = shutil.which("qemu-system-x86_64")
 
@@ -38,6 +41,8 @@ def argv_for(kind, fd):
     chardev = "socket,id=m,fd=%d,server=on,wait=off" % fd
     if kind == "floor":
         return [FLOOR, str(fd)]
+    if kind == "floor-static":
+        return [FLOOR_STATIC, str(fd)]
     if kind in ("xendm", "alt"):
         return [XENDM if kind == "xendm" else ALT, "-S", "-nodefaults", "-no-user-config",
                 "-machine", "none", "-chardev", chardev,
@@ -137,8 +142,10 @@ def main():
         print("bench-qmp: qemu-system-x86_64 not installed; skipped")
         return 0
     d = tempfile.mkdtemp(prefix="bench-qmp-")
-    kinds = ["xendm", "qemu"] + (["floor"] if os.access(FLOOR, os.X_OK)
-                                  else []) + (["alt"] if ALT else [])
+    kinds = ["xendm", "qemu"] + [k for k, p in (("floor", FLOOR),
+                                               ("floor-static", FLOOR_STATIC))
+                                 if os.access(p, os.X_OK)]
+    kinds += ["alt"] if ALT else []
     try:
         st = measure_starts(kinds, d)
         x = st["xendm"] + measure("xendm", d)
@@ -161,6 +168,11 @@ def main():
               % (f[0] * 1e3, f[1] * 1e3, q[0] / f[0]))
         print("| xendm above the floor, best | %.2f ms | | |"
               % ((x[0] - f[0]) * 1e3))
+    if "floor-static" in st:
+        f = st["floor-static"]
+        print("| static floor (the same, linked statically), best / median "
+              "| %.2f / %.2f ms | | best reachable by any program 1/%.0f |"
+              % (f[0] * 1e3, f[1] * 1e3, q[0] / f[0]))
     if "alt" in st:
         a = st["alt"]
         print("| %s, best / median | %.2f / %.2f ms | | 1/%.0f |"

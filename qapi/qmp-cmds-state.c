@@ -16,6 +16,7 @@
 
 #include "fdset.h"
 #include "json.h"
+#include "log.h"
 #include "qmp-cmds.h"
 #include "qmp.h"
 #include "runstate.h"
@@ -43,7 +44,6 @@ void qmp_cmd_xen_save_devices_state(struct qmp_req *r)
         }
     }
     /* live && !was_running: QEMU releases image locks; we hold none. */
-    (void)live;
     if (was_running) {
         runstate_start(x);
     }
@@ -52,6 +52,8 @@ void qmp_cmd_xen_save_devices_state(struct qmp_req *r)
                   err);
         return;
     }
+    log_info("device state saved to %s (%s)", path,
+             live ? "live" : "not live");
     qmp_return_empty(r);
 }
 
@@ -78,6 +80,7 @@ void qmp_cmd_xen_load_devices_state(struct qmp_req *r)
                   err);
         return;
     }
+    log_info("device state loaded from %s", path);
     qmp_return_empty(r);
 }
 

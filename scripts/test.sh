@@ -4,7 +4,12 @@
 #   1. a -Werror build and `make check` (unit and integration tests);
 #   2. the same suite built with ASan+UBSan;
 #   3. a clang/libFuzzer build, each fuzz harness run for FUZZ_SECONDS
-#      (default 20) on its seed corpus, under ASan+UBSan.
+#      (default 20) on its seed corpus, under ASan+UBSan;
+#   4. real Xen: `tests/xen/check-xen.sh` (xendm under Debian's xl on Xen
+#      4.17 in the nested lab of ../shared/lab, about 12 minutes), one
+#      test per scenario.  Where the lab is absent or its image cannot be
+#      built (check-xen.sh's exit status 2), the phase counts as one
+#      skipped test and says why.  XENDM_CHECK_XEN=0 leaves it out.
 # Prints a summary line per phase and, last, "N passed, N failed, N skipped".
 # Usage: scripts/test.sh [--quick]   (--quick: phase 1 only)
 set -u
@@ -78,10 +83,41 @@ run_fuzzers() {
     done
 }
 
+run_real_xen() {
+    local log=$top/build.check-xen.log rc=0 p f
+    if [ "${XENDM_CHECK_XEN:-1}" = 0 ]; then
+        echo "real Xen: left out (XENDM_CHECK_XEN=0)"
+        skipped=$((skipped + 1))
+        return
+    fi
+    # A whole run takes about 7 minutes; the limit bounds a hung lab.
+    XENDM_XEN_LIMIT=${XENDM_XEN_LIMIT:-1200} \
+        tests/xen/check-xen.sh "$top/build" >"$log" 2>&1 || rc=$?
+    if [ "$rc" -eq 2 ]; then
+        echo "real Xen: skipped: $(grep 'check-xen:' "$log" | tail -1)"
+        skipped=$((skipped + 1))
+        return
+    fi
+    grep -E '^[a-z-]+ (PASS|FAIL) ' "$log" | sed 's/^/  /'
+    p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -1)
+    f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -1)
+    if [ -z "$p" ] || [ -z "$f" ]; then
+        echo "real Xen: no summary (exit $rc); see $log" >&2
+        tail -20 "$log" >&2
+        failed=$((failed + 1))
+        return
+    fi
+    [ "$f" -eq 0 ] || grep -A40 'console tail' "$log" | head -60 >&2
+    passed=$((passed + p))
+    failed=$((failed + f))
+    echo "real Xen: $p passed, $f failed"
+}
+
 run_suite "$top/build" "werror" --enable-werror
 if [ "${1:-}" != "--quick" ]; then
     run_suite "$top/build-san" "asan+ubsan" --enable-werror --enable-sanitizers
     run_fuzzers
+    run_real_xen
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

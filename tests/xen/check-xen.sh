@@ -46,13 +46,14 @@ while read -r soname path; do
         log "payload: $soname (not in dom0)"
     fi
 done
-# XENDM_XEN_DEBUG=1 adds -v -v (debug log) to libxl's argv.
+# xendm logs at info level (-v: save, load, ready); XENDM_XEN_DEBUG=1 adds a
+# second -v (debug log).
 cat > "$PAY/xendm-dm" <<EOF
 #!/bin/sh
 # What libxl execs (through the lab's dm-wrapper.sh): xendm with its libraries.
 LD_LIBRARY_PATH=/nxen-io/payload/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
-exec /nxen-io/payload/xendm $([ "${XENDM_XEN_DEBUG:-0}" = 1 ] && echo "-v -v") "\$@"
+exec /nxen-io/payload/xendm -v $([ "${XENDM_XEN_DEBUG:-0}" = 1 ] && echo "-v") "\$@"
 EOF
 chmod +x "$PAY/xendm-dm"
 cp "$SRC"/tests/xen/*.cfg "$PAY/"

@@ -52,10 +52,19 @@ qmp() {
         timeout 10 socat -T 5 - "UNIX-CONNECT:$1" 2>/dev/null
 }
 
+# guest_logs NAME: every file the guest's output may land in: xenconsoled's
+# log of its PV console -- also under the name NAME--incoming, which xl
+# gives a domain while it is migrated in and which xenconsoled keeps for
+# the log -- and the captured serial ports of an HVM guest.
+guest_logs() {
+    echo "$(console_log "$1") $(console_log "$1--incoming")"
+    echo "$NXEN_OUT"/serial-"$1"-*.log
+}
+
 # pattern_count NAME: the highest XENDM-PATTERN-OK number in any output of
-# the guest (PV console log, or the captured serial port of an HVM guest).
+# the guest.
 pattern_count() {
-    cat "$(console_log "$1")" "$NXEN_OUT"/serial-"$1"-*.log 2>/dev/null |
+    cat $(guest_logs "$1") 2>/dev/null |
         grep -oE 'XENDM-PATTERN-OK [0-9]+' | awk '{print $2}' | sort -n | tail -1
 }
 
@@ -72,7 +81,7 @@ wait_pattern() {
                 sed -n "$(( ${SEEN[$1]:-0} + 1 )),${n}p" "$f" | sed "s/^/  |$1| /"
             SEEN[$1]=$n
         fi
-        if cat "$f" "$NXEN_OUT"/serial-"$1"-*.log 2>/dev/null |
+        if cat $(guest_logs "$1") 2>/dev/null |
                 grep -qE 'XENDM-PATTERN-BAD|PATTERN-WRITE-FAILED|NO-PV-DISK'; then
             say "$1: the guest reports a bad disk"; return 1
         fi
@@ -258,15 +267,20 @@ migrate_with() {
         [ -n "$id" ] || why="no domain after migration"
     fi
     [ -n "$why" ] || wait_pattern $D $(( before + 2 )) 240 || why="pattern not verified after migration"
-    if [ -z "$why" ]; then
-        grep -q '"live": *true' /var/log/xen/qemu-dm-$D*.log 2>/dev/null ||
-            say "note: xendm's log does not show the live save"
+    # The live path: libxl turned on the dirty log, and (xendm only, whose
+    # wrapper runs it with -v) the device model saved with live = true.
+    [ -n "$why" ] || grep -q "cmd 'xen-set-global-dirty-log'" "$NXEN_OUT/xl-migrate-$D.log" ||
+        why="libxl did not take the live path (no xen-set-global-dirty-log)"
+    if [ -z "$why" ] && [ "$1" = xendm ]; then
+        grep -q 'device state saved to .* (live)' /var/log/xen/qemu-dm-$D.log ||
+            why="xendm's log does not show a live save"
     fi
     if [ -n "$why" ]; then
         dump_failure $D
         xl dmesg | grep -A3 "Triple fault" | head -8
     fi
     save_console $D
+    cp "$(console_log "$D--incoming")" "$NXEN_OUT/console-$D-incoming.log" 2>/dev/null
     xl_step destroy $D xl destroy $D
     [ -n "$why" ] || dm_gone "$id" || why="leftovers after xl destroy"
     if [ -z "$why" ]; then
