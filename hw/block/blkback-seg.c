@@ -15,8 +15,9 @@
  *     buffer (grant-copy mode, and persistent segments that do not fit
  *     the persistent set when the provider can copy);
  *   - bounced from a mapping (memcpy), when the file refused a
- *     guest-page iovec (O_DIRECT with an alignment the file does not
- *     take): blkback.c then retries the request with `bounce_all`.
+ *     guest-page iovec (EINVAL: O_DIRECT with an alignment the file
+ *     does not take; EFAULT: foreign pages the kernel cannot pin for
+ *     direct I/O): blkback.c then retries the request with `bounce_all`.
  * One request may mix them: its iovec is built segment by segment,
  * adjacent pieces merged.  Persistent grants (mapping mode, frontend
  * feature-persistent) are kept in an open-addressed table of at most

@@ -24,9 +24,9 @@
  *      so 32 completions reaped together cost one notification, not
  *      up to 32 wake-ups of the frontend.
  * Any grant failure answers BLKIF_RSP_ERROR for that request only.  A
- * file that refuses guest-page iovecs (EINVAL: O_DIRECT alignment) has
- * that request retried through the bounce buffer, and the queue bounces
- * everything from then on.
+ * file that refuses guest-page iovecs (EINVAL: O_DIRECT alignment;
+ * EFAULT: pages the kernel cannot pin) has that request retried through
+ * the bounce buffer, and the queue bounces everything from then on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -174,9 +174,11 @@ static bool io_in_place(const struct blkback_io *io)
 }
 
 /*
- * O_DIRECT files may refuse a guest page's alignment with EINVAL; the
- * request is then redone through the bounce buffer, as are all the
- * queue's later ones.  False if that is not possible.
+ * O_DIRECT files may refuse a guest page's alignment with EINVAL, and a
+ * kernel that cannot pin foreign-mapped pages for direct I/O says
+ * EFAULT; the request is then redone through the bounce buffer (a
+ * memcpy from the mapping works whatever the kernel thinks of it), as
+ * are all the queue's later ones.  False if that is not possible.
  */
 static bool io_retry_bounced(struct blkback_io *io)
 {
@@ -201,7 +203,7 @@ static void io_done(struct ioeng_req *eio, int res)
     struct blkback_io *io = eio->opaque;
     struct blkback_queue *q = io->q;
 
-    if (res == -EINVAL && io_retry_bounced(io)) {
+    if ((res == -EINVAL || res == -EFAULT) && io_retry_bounced(io)) {
         return;
     }
     if (res < 0) {
