@@ -3,7 +3,10 @@
  * Segment memory for the blkif request path: where the data of each
  * segment of a validated request lives while the engine moves it, and
  * how it gets to and from the guest.  Used only by blkback.c (see
- * blkback-int.h); INDIRECT descriptor pages are fetched here too.
+ * blkback-int.h).  INDIRECT descriptor pages are fetched here too:
+ * copied out of their persistent mapping when persistent grants are on
+ * (they join the persistent set, as Linux blkback does), else by grant
+ * copy, else through a one-off mapping.
  *
  * Theory of operation.  A segment is served one of three ways:
  *   - in place: its grant is mapped (persistently, or by a temporary
@@ -20,9 +23,8 @@
  *     direct I/O): blkback.c then retries the request with `bounce_all`.
  * One request may mix them: its iovec is built segment by segment,
  * adjacent pieces merged.  Persistent grants (mapping mode, frontend
- * feature-persistent) are kept in an open-addressed table of at most
- * nr_ents * 11 mappings, as blkif.h recommends, and stay mapped until
- * the queue is freed; a segment whose grant is not in the table and
+ * feature-persistent) are kept in an open-addressed table (its size:
+ * blkback.c queue_pg_max) and stay mapped until the queue is freed; a segment whose grant is not in the table and
  * does not fit is a leftover.  The guest can change its pages while
  * we read or write them: that is its own data it corrupts, as with
  * Linux's blkback, and every offset and length we use was validated
@@ -316,12 +318,36 @@ void blkseg_release(struct blkback_queue *q, struct blkback_io *io)
     }
 }
 
+/* Indirect pages through the persistent set (Linux's blkfront reuses
+ * them like data pages); false if one is not, and cannot be, mapped. */
+static bool seg_fetch_persistent(struct blkback_queue *q,
+                                 const struct blkif_req *req, uint32_t n)
+{
+    uint8_t *p[BLKIF_INDIRECT_PAGES];
+
+    for (uint32_t i = 0; i < n; i++) {
+        p[i] = pg_get(q, req->indirect_grefs[i]);
+        if (p[i] == NULL) {
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        memcpy(q->ind + (size_t)i * BB_PAGE, p[i], BB_PAGE);
+    }
+    return true;
+}
+
 int blkseg_fetch_indirect(struct blkback_queue *q, struct blkif_req *req)
 {
     const struct pv_grants *g = q->cfg.grants;
     uint32_t n = blkif_indirect_pages(req);
 
-    if (q->cfg.use_copy) {
+    if (q->cfg.persistent && !q->cfg.use_copy &&
+        seg_fetch_persistent(q, req, n)) {
+        blkif_decode_indirect_segs(req, q->ind, req->nr_segments);
+        return 0;
+    }
+    if (q->cfg.use_copy || q->cfg.copy_fallback) {
         for (uint32_t i = 0; i < n; i++) {
             q->segs[i] = (struct hv_grant_copy_seg){
                 .to_guest = false,

@@ -40,6 +40,7 @@
 /* Large bounce buffers a queue keeps for reuse (page faults on a fresh
  * 1 MiB buffer per request cost more than the copy itself). */
 #define BB_RETAIN_BIG (8u << 20)
+#define BB_PG_CAP 4096u
 
 static void queue_publish(struct blkback_queue *q)
 {
@@ -334,6 +335,23 @@ static void disk_batch_end(void *opaque)
     }
 }
 
+/*
+ * How many grants a queue keeps mapped persistently: blkif.h's ideal,
+ * ring size x 11, or with indirect requests enough for a ring of them up
+ * to BB_PG_CAP pages (16 MiB of guest memory), so that 1 MiB requests
+ * (256 pages each) are served in place up to queue depth 16.
+ */
+static uint32_t queue_pg_max(uint32_t nr_ents, uint32_t max_indirect)
+{
+    uint64_t direct = (uint64_t)nr_ents * BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    uint64_t ind = (uint64_t)nr_ents * max_indirect;
+
+    if (ind > BB_PG_CAP) {
+        ind = BB_PG_CAP;
+    }
+    return (uint32_t)(ind > direct ? ind : direct);
+}
+
 struct blkback_queue *blkback_queue_new(const struct blkback_queue_cfg *cfg)
 {
     struct blkback_queue *q = calloc(1, sizeof(*q));
@@ -354,7 +372,7 @@ struct blkback_queue *blkback_queue_new(const struct blkback_queue_cfg *cfg)
     }
     n = q->ring.nr_ents;
     q->ios = calloc(n, sizeof(*q->ios));
-    q->pg_max = n * BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    q->pg_max = queue_pg_max(n, cfg->disk->lim.max_indirect_segs);
     for (q->pg_slots = 16; q->pg_slots < 2 * q->pg_max;) {
         q->pg_slots *= 2;
     }

@@ -26,8 +26,9 @@
 
 #define DISK_SECTORS 4096u      /* 2 MiB */
 #define DATA_BASE 16
-#define GUEST_PAGES 700
-#define PG_MAX (32u * 11)       /* persistent set of an order-0 ring */
+#define GUEST_PAGES 4400
+/* Persistent set of an order-0 ring with indirect requests (blkback.c). */
+#define PG_MAX 4096u
 
 struct zctx {
     struct loop *loop;
@@ -174,15 +175,19 @@ static int zio(struct zctx *t, uint8_t op, uint64_t sector,
 }
 
 /*
- * 250 segments fill most of the persistent set (352); the next request
- * has 100 of those pages (persistent hits), then 150 new ones of which
- * 102 still fit (persistent, new) and 48 do not (leftovers: grant copy
- * with the fallback, else one temporary mapping).
+ * Fills the persistent set (PG_MAX: the indirect page, then data pages)
+ * to 102 short of full with 256-segment writes at sector 0; the next
+ * request, at sector 2048, has 100 of those pages (persistent hits),
+ * then 150 new ones of which 102 still fit (persistent, new) and 48 do
+ * not (leftovers: grant copy with the fallback, else one temporary
+ * mapping), all in one request.
  */
 static void test_mixed(enum ioeng_kind kind, bool fallback)
 {
-    const char *what = fallback ? "mixed persistent+copy" : "mixed persistent+map";
-    struct blkif_seg a[250], b[250];
+    const char *what = fallback ? "mixed persistent+copy"
+                                : "mixed persistent+map";
+    static struct blkif_seg a[256], b[250];
+    uint32_t fill = PG_MAX - 102 - 1, page = DATA_BASE, n = 0;
     struct zctx t;
     bool okay = true;
     unsigned copies;
@@ -191,13 +196,18 @@ static void test_mixed(enum ioeng_kind kind, bool fallback)
         ok(0, "%s: setup", what);
         return;
     }
-    zsegs(&t, a, 250, DATA_BASE);
-    zsegs(&t, b, 250, DATA_BASE + 150);
-    okay &= zdata(&t, a, 250, 0, true);
-    okay &= zio(&t, BLKIF_OP_WRITE, 0, a, 250, 1) == BLKIF_RSP_OKAY;
+    for (; fill > 0; fill -= n, page += n) {
+        n = fill < 256 ? fill : 256;
+        zsegs(&t, a, n, page);
+        okay &= zdata(&t, a, n, 0, true);
+        okay &= zio(&t, BLKIF_OP_WRITE, 0, a, n, 1) == BLKIF_RSP_OKAY;
+    }
+    is_int(t.g.live_maps, PG_MAX - 102, "%s: persistent set filled to 102"
+           " short", what);
     copies = t.g.copies;
-    okay &= zdata(&t, b, 250, 2000, true);
-    okay &= zio(&t, BLKIF_OP_WRITE, 2000, b, 250, 2) == BLKIF_RSP_OKAY;
+    zsegs(&t, b, 250, page - 100);
+    okay &= zdata(&t, b, 250, 2048, true);
+    okay &= zio(&t, BLKIF_OP_WRITE, 2048, b, 250, 1) == BLKIF_RSP_OKAY;
     ok(okay, "%s: writes OKAY", what);
     is_int(t.g.live_maps, PG_MAX, "%s: persistent set full, leftovers"
            " released", what);
@@ -205,11 +215,11 @@ static void test_mixed(enum ioeng_kind kind, bool fallback)
        "%s: leftovers went by %s (copies %u -> %u)", what,
        fallback ? "grant copy" : "mapping", copies, t.g.copies);
     zclear(&t, b, 250);
-    ok(zio(&t, BLKIF_OP_READ, 2000, b, 250, 2) == BLKIF_RSP_OKAY &&
-       zdata(&t, b, 250, 2000, false), "%s: read back intact", what);
-    zclear(&t, a, 250);
-    ok(zio(&t, BLKIF_OP_READ, 0, a, 150, 1) == BLKIF_RSP_OKAY &&
-       zdata(&t, a, 150, 0, false), "%s: first request's data intact", what);
+    ok(zio(&t, BLKIF_OP_READ, 2048, b, 250, 1) == BLKIF_RSP_OKAY &&
+       zdata(&t, b, 250, 2048, false), "%s: read back intact", what);
+    zclear(&t, a, n);
+    ok(zio(&t, BLKIF_OP_READ, 0, a, n, 1) == BLKIF_RSP_OKAY &&
+       zdata(&t, a, n, 0, false), "%s: the last fill's data intact", what);
     is_int(t.g.live_maps, PG_MAX, "%s: no mapping leaked", what);
     zteardown(&t);
 }
