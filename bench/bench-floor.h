@@ -7,8 +7,20 @@
 #ifndef XENDM_BENCH_FLOOR_H
 #define XENDM_BENCH_FLOOR_H
 
+#include <stdbool.h>
+
 /* ns per round trip of `rounds` eventfd ping-pongs. */
 double bench_eventfd(unsigned rounds);
+
+/*
+ * ns per turn of a ring of three processes (A -> B -> C -> A), each
+ * hop an eventfd kick, or the first one a SEQPACKET message when
+ * socket_hop: the shape of a round trip through xensim (vCPU ->
+ * daemon -> device model -> vCPU), with no work done at any stop.
+ * A reference for how far the port-I/O path is from its own shape's
+ * floor, not a goal.
+ */
+double bench_ring3(unsigned rounds, bool socket_hop);
 
 struct hv_harness;
 struct hvc;

@@ -9,15 +9,16 @@
  *   2. buffered ioreq writes per second (outb to the scratch register
  *      through the buffered ring, drained by the server), against
  *      synchronous writes per second of the same register.
- * Usage: bench-hvm [ROUNDS [rt]]   (XENSIM_DIR: an xensim to use; else
- * the service runs in a child process in a temporary directory).  With
- * "rt" only the round trips run, nothing else: for profiling
- * (`strace -f -c`, `perf stat`) per round trip.
+ * Usage: bench-hvm [ROUNDS [rt|rings]]   (XENSIM_DIR: an xensim to use;
+ * else the service runs in a child process in a temporary directory).
+ * With "rt" only the round trips run, nothing else: for profiling
+ * (`strace -f -c`, `perf stat`) per round trip.  With "rings" the
+ * three-process rings of bench-floor.h are measured too and printed
+ * beside the round trip (where the remaining cost lies).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,14 +37,23 @@
 #include "xen/hv.h"
 #include "xensim/hvclient.h"
 
+static void dm_evtchn(struct loop *loop, int fd, unsigned events,
+                      void *opaque)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    ioreq_server_poll(opaque);
+}
+
 /* xendm's machine and ioreq server, as the daemon runs them. */
 static void dm_main(uint32_t domid, int ready_fd)
 {
+    struct loop *loop;
     static struct machine m;
     static struct ioreq_server s;
     static struct pc_hv_host host;
     struct machine_config cfg;
-    struct pollfd pfd;
     char err[256] = "";
     struct hv *hv = hv_open(err, sizeof(err));
     int rc = hv ? hv_restrict(hv, domid) : -ENOENT;
@@ -57,11 +67,14 @@ static void dm_main(uint32_t domid, int ready_fd)
     if (write(ready_fd, &rc, sizeof(rc)) != sizeof(rc) || rc != 0) {
         _exit(1);
     }
-    pfd = (struct pollfd){ hv_evtchn_fd(hv), POLLIN, 0 };
-    for (;;) {
-        poll(&pfd, 1, -1);
-        ioreq_server_poll(&s);
+    /* the daemon's epoll loop, as hvm-machine.c registers the fd */
+    loop = loop_new();
+    if (loop == NULL || loop_fd_add(loop, hv_evtchn_fd(hv), LOOP_READ,
+                                    dm_evtchn, &s) < 0) {
+        _exit(1);
     }
+    loop_run(loop);
+    _exit(0);
 }
 
 static int io(struct hvc *g, uint32_t d, uint8_t dir, bool buffered,
@@ -150,6 +163,7 @@ int main(int argc, char **argv)
 {
     unsigned rounds = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
     bool rt_only = argc > 2 && strcmp(argv[2], "rt") == 0;
+    bool rings = argc > 2 && strcmp(argv[2], "rings") == 0;
     struct hv_harness h = { .pid = 0 };
     const char *dir;
     struct result r = { 0, 0, 0 };
@@ -163,6 +177,14 @@ int main(int argc, char **argv)
     }
     raw = rt_only ? 1 : bench_eventfd(rounds);
     rc = bench_machine(dir, ctl, rounds, rt_only, &r);
+    if (rc == 0 && rings) {
+        double r3 = bench_ring3(rounds, false), r3s = bench_ring3(rounds, true);
+
+        printf("three-process rings (the round trip's shape, no work): "
+               "eventfd %.0f ns (%.2f x ping-pong), first hop a SEQPACKET "
+               "message %.0f ns (%.2f x); round trip %.2f x the latter\n",
+               r3, r3 / raw, r3s, r3s / raw, r.rt_ns / r3s);
+    }
     if (rc == 0 && rt_only) {
         printf("port-I/O round trip: %.0f ns\n", r.rt_ns);
     } else if (rc == 0) {

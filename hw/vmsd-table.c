@@ -10,6 +10,7 @@
 
 #include "../src/cpu-timers.h"
 #include "emu/chipset.h"
+#include "emu/cmos.h"
 #include "emu/fwcfg.h"
 #include "emu/pci.h"
 #include "emu/pckbd.h"
@@ -32,5 +33,6 @@ const struct vmstate_desc *const vmsd_table[] = {
     &platform_vmsd,
     &fwcfg_vmsd,
     &port92_vmsd,
+    &cmos_vmsd,
     NULL,
 };

@@ -48,7 +48,6 @@ static const struct convert_rule convert_rules[] = {
     { "i8259", NULL, 0, "Xen emulates the PICs and saves them itself" },
     { "i8254", NULL, 0, "Xen emulates the PIT and saves it itself" },
     { "hpet", NULL, 0, "Xen emulates the HPET and saves it itself" },
-    { "mc146818rtc", NULL, 0, "Xen emulates the RTC and saves it itself" },
     { "fw_cfg", NULL, 0, "firmware configuration; hvmloader, not fw_cfg, "
       "sets up a Xen guest" },
     { "acpi_build", NULL, 0, "QEMU's ACPI table patching; hvmloader builds "

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hw/emu/cmos.h"
 #include "hw/emu/fwcfg.h"
@@ -115,12 +116,18 @@ static uint64_t hvmboot_below_4g(const struct xendm *x)
 void hvmboot_cmos_config(const struct xendm *x, struct cmos_config *c)
 {
     uint64_t ram = (x->opts.ram_mb ? x->opts.ram_mb : 128) << 20;
+    struct timespec now;
     size_t i;
 
     c->below_4g = hvmboot_below_4g(x);
     c->above_4g = ram - c->below_4g;
     c->cpus = x->opts.smp_cpus ? x->opts.smp_cpus : 1;
     c->boot_order = NULL;
+    /* qemu-xen runs its RTC on the host clock (no -rtc), set to UTC */
+    if (clock_gettime(CLOCK_REALTIME, &now) == 0) {
+        c->rtc_base = (int64_t)now.tv_sec;
+        c->rtc_clock_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    }
     for (i = 0; i < x->opts.nlists; i++) {
         if (strcmp(x->opts.lists[i].option, "boot") == 0) {
             c->boot_order = optlist_get(&x->opts.lists[i], "order");

@@ -156,6 +156,7 @@ void machine_reset(struct machine *m)
     }
     pckbd_reset(&m->kbd);
     port92_reset(&m->port92);
+    cmos_reset(&m->cmos);
     if (m->fwcfg) {
         fwcfg_reset(m->fwcfg);
     }

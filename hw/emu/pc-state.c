@@ -8,7 +8,9 @@
  * keyboard and mouse the i8042 creates before itself, the i8042, and
  * last the platform device pc_xen_hvm_init adds after pc_init1), so a
  * registry built with the rest of qemu-xen's sections interleaved the
- * same way writes the same section ids.  Each entry's `loaded` hook
+ * same way writes the same section ids.  The RTC ("mc146818rtc",
+ * pc_basic_device_init) comes after the chipset and before the ISA
+ * devices of pc_superio_init.  Each entry's `loaded` hook
  * forgets the interrupt levels last sent for its lines and re-drives
  * them, so a restored machine tells Xen its real line state.
  */
@@ -105,6 +107,9 @@ int machine_register_state(struct machine *m, struct savevm *sv)
                            sizeof(m->i440fx), NULL);
     rc = rc ? rc : reg_pci(sv, &piix3_ident, &piix3_vmsd, &m->piix3.st,
                            sizeof(m->piix3.st), piix3_entry_loaded);
+    /* pc_basic_device_init: the RTC (legacy alias id: its port) */
+    rc = rc ? rc : reg_one(sv, "mc146818rtc", CMOS_IOPORT, &cmos_vmsd,
+                           &m->cmos.st, sizeof(m->cmos.st), NULL);
     for (i = 0; !rc && i < m->cfg.nr_serial; i++) {
         rc = reg_one(sv, "serial", serial_base[i], &serial_isa_vmsd,
                      &m->serial[i].st, sizeof(m->serial[i].st),

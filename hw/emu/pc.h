@@ -81,7 +81,7 @@ struct machine {
     struct serial serial[MACHINE_MAX_SERIAL];
     struct pckbd kbd;
     struct port92 port92;
-    struct cmos cmos;               /* not saved: see cmos.h */
+    struct cmos cmos;               /* CMOS NVRAM + QEMU's RTC state */
     struct fwcfg *fwcfg;            /* only with -kernel; not owned */
     /* guest memory for DMA (the ioreq server's mapping cache) */
     struct fwcfg_mem_ops guest_mem;

@@ -9,7 +9,10 @@
  * used as a buffered ring (pointers and slots from the input).  Between
  * requests the machine's timers run and shutdown requests are taken,
  * and at the end its state is saved: all must hold together without
- * a crash, a sanitizer report or an unbounded loop.  The machine has
+ * a crash, a sanitizer report or an unbounded loop.  The whole
+ * machine's stream is then loaded back into it: whatever a guest can
+ * do must leave a state xendm's own load validation accepts (abort()
+ * otherwise, so the fuzzer reports it).  The machine has
  * a fw_cfg device with a few items (as for -kernel) and guest memory
  * holds a valid DMA descriptor at 0x100 (select KERNEL_DATA, read 64
  * bytes to 0x1000), so port writes to 0x514/0x518 reach the DMA code.
@@ -20,6 +23,7 @@
 
 #include "cursor.h"
 #include "hw/emu/ioreq.h"
+#include "savevm.h"
 #include "vmstate.h"
 
 #define GUEST_MEM (64 * 1024)
@@ -61,6 +65,25 @@ static int64_t fake_now(void *o)
 }
 
 static const struct machine_host_ops fake_host = { .now = fake_now };
+
+/* The machine's stream must load back into the machine that wrote it. */
+static void round_trip(struct machine *m)
+{
+    struct savevm *sv = savevm_new();
+    struct wbuf out;
+    char err[256];
+
+    if (sv == NULL || machine_register_state(m, sv) < 0) {
+        abort();
+    }
+    wbuf_init(&out, 0);
+    if (savevm_save_buf(sv, &out, 0, err, sizeof(err)) < 0 ||
+        savevm_load_buf(sv, out.data, out.len, err, sizeof(err)) < 0) {
+        abort();
+    }
+    wbuf_free(&out);
+    savevm_free(sv);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -115,6 +138,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vmstate_save(&out, &platform_vmsd, &m.platform.st);
     vmstate_save(&out, &fwcfg_vmsd, &f.st);
     vmstate_save(&out, &port92_vmsd, &m.port92.st);
+    vmstate_save(&out, &cmos_vmsd, &m.cmos.st);
     wbuf_free(&out);
+    round_trip(&m);
     return 0;
 }

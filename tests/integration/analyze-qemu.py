@@ -234,7 +234,7 @@ def check_case(t, build, src, tmp, name, writes, want):
 
 
 DROPPABLE = {"timer", "cpu_common", "cpu", "kvm-tpr-opt", "apic", "ioapic",
-             "i8259", "i8254", "hpet", "mc146818rtc", "fw_cfg", "acpi_build",
+             "i8259", "i8254", "hpet", "fw_cfg", "acpi_build",
              "globalstate", "vmmouse", "pcspk"}
 
 

@@ -5,7 +5,8 @@
 # (`xensim io`) programs the UART (FIFO on, loopback) and sends it two
 # bytes that stay in its receive FIFO, writes the scratch register,
 # queues a byte in the i8042 (command 0xd2), unplugs emulated disks
-# and NICs through the platform device; `xensim save` takes the device
+# and NICs through the platform device, writes CMOS NVRAM bytes
+# (indexes >= 0x0e, the ones Xen forwards) and leaves an index selected; `xensim save` takes the device
 # state through QMP in the middle of that; `xensim restore` starts a
 # fresh xendm with -incoming; the vCPU then reads back exactly what it
 # would have read without the save.  The "timer" section carries the
@@ -51,6 +52,13 @@ io outb 0x3ff 0x5a
 io outb 0x64 0xd2
 io outb 0x60 0xab
 io outw 0x10 0x3
+io outb 0x70 0x4e
+io outb 0x71 0xc3
+io outb 0x70 0x0f
+io outb 0x71 0x0a
+io outb 0x70 0x7d
+io outb 0x71 0x5e
+io outb 0x70 0xce   # index 0x4e again, NMI-disable bit set
 tap_is "$(io inb 0x3fd)" 0x61 "UART: two bytes in the receive FIFO"
 tap_is "$(io inb 0x64)" 0x19 "i8042: output buffer full"
 
@@ -64,6 +72,8 @@ grep -q '0000:00:02.0/platform' "$D/save.img"
 tap_ok $? "the saved device state has the platform section"
 grep -q 'serial/recv_fifo' "$D/save.img"
 tap_ok $? "... and the UART's receive FIFO"
+grep -q 'mc146818rtc' "$D/save.img"
+tap_ok $? "... and the RTC (CMOS NVRAM)"
 timeout 60 "$XENSIM" restore "$D/save.img" >/dev/null 2>&1
 tap_ok $? "xensim restore into a fresh xendm (-incoming)"
 
@@ -76,6 +86,13 @@ tap_is "$(io inb 0x64)" 0x19 "i8042 output buffer still full"
 tap_is "$(io inb 0x60)" 0xab "queued byte"
 tap_is "$(io inb 0x64)" 0x18 "and then empty"
 tap_is "$(io inw 0x10)" 0x49d2 "platform still answering"
+tap_is "$(io inb 0x71)" 0xc3 "CMOS: the selected index's byte"
+io outb 0x70 0x0f
+tap_is "$(io inb 0x71)" 0x0a "CMOS: shutdown status byte"
+io outb 0x70 0x7d
+tap_is "$(io inb 0x71)" 0x5e "CMOS: NVRAM byte 0x7d"
+io outb 0x70 0x15
+tap_is "$(io inb 0x71)" 0x80 "CMOS: base memory (640 KiB) from pc_cmos_init"
 # a checkpoint (-c: the domain goes on) of the restored guest
 timeout 60 "$XENSIM" save -c hvm1 "$D/save2.img" >/dev/null 2>&1
 t2=$(vm_clock "$D/save2.img")

@@ -61,6 +61,12 @@ void test_config_pc(struct machine_config *cfg)
     cfg->xen_platform = false;
     cfg->pci_nirq = 4;
     cfg->kbd_extended_state = false;
+    /* make-vectors.py's QEMU: 128 MiB, one CPU, default boot order,
+     * -rtc base=2020-01-01T00:00:00,clock=vm (VM clock 0 while -S) */
+    cfg->cmos.below_4g = 128u << 20;
+    cfg->cmos.cpus = 1;
+    cfg->cmos.rtc_base = 1577836800;
+    cfg->cmos.rtc_clock_ns = 0;
 }
 
 void test_host_init(struct test_host *h)

@@ -23,7 +23,7 @@ static const char *top;
 /* Sections the conversion rules drop (see convert.c). */
 static const char *const droppable[] = {
     "timer", "cpu_common", "cpu", "kvm-tpr-opt", "apic", "ioapic", "i8259",
-    "i8254", "hpet", "mc146818rtc", "fw_cfg", "acpi_build", "globalstate",
+    "i8254", "hpet", "fw_cfg", "acpi_build", "globalstate",
     "vmmouse", "pcspk", NULL,
 };
 
@@ -158,6 +158,10 @@ static void test_keep_and_drop(const struct layout_set *all,
     ok(ra != NULL && strstr(ra, "drop 0x000008 'timer' instance 0: QEMU's "
                             "virtual clock") != NULL,
        "each drop is reported with its reason");
+    ok(ra != NULL && strstr(ra, "keep 0x000eb1 'mc146818rtc' instance 0 "
+                            "version 3\n") != NULL &&
+       strstr(ra, "drop 0x000eb1") == NULL,
+       "the RTC (CMOS NVRAM) is kept, not dropped");
     ok(rb != NULL && strstr(rb, "drop section footers") != NULL &&
        strstr(rb, "'globalstate'") != NULL,
        "footers and globalstate dropped from the full shape");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../hw/emu/chipset.h"
+#include "../../hw/emu/cmos.h"
 #include "../../hw/emu/pci.h"
 #include "../../hw/emu/pckbd.h"
 #include "../../hw/emu/platform.h"
@@ -29,7 +30,7 @@
 static const struct vmstate_desc *const devices[] = {
     &serial_isa_vmsd, &pckbd_isa_vmsd, &ps2_kbd_vmsd, &ps2_mouse_vmsd,
     &i440fx_vmsd,     &piix3_vmsd,     &pci_host_vmsd, &pci_bus_vmsd,
-    &platform_vmsd,   NULL,
+    &platform_vmsd,   &cmos_vmsd,      NULL,
 };
 
 static const char *const vectors[] = {

@@ -6,7 +6,7 @@
  * i8042's reset, hostile sizes and addresses, and a save taken in the
  * middle of activity (UART FIFO holding received bytes, keyboard queue
  * holding scancodes and a command reply, platform device unplugged
- * and ROM-locked) restored into a fresh machine that must then answer
+ * and ROM-locked, guest bytes in the CMOS NVRAM with an index selected) restored into a fresh machine that must then answer
  * every guest read exactly as the original does.
  */
 #include <errno.h>
@@ -167,7 +167,15 @@ static void guest_view(struct machine *m, char *buf, size_t len)
     size_t n = 0;
     int i;
 
-    n += (size_t)snprintf(buf + n, len - n, "lsr=%02x iir=%02x ier=%02x "
+    /* first, the byte at the CMOS index the guest left selected */
+    n += (size_t)snprintf(buf + n, len - n, "cmos[sel]=%02x cmos=",
+                          test_pio_in(m, 0x71, 1));
+    for (i = 0x0e; i < 0x80; i++) {
+        test_pio_out(m, 0x70, 1, (uint32_t)i);
+        n += (size_t)snprintf(buf + n, len - n, "%02x",
+                              test_pio_in(m, 0x71, 1));
+    }
+    n += (size_t)snprintf(buf + n, len - n, " lsr=%02x iir=%02x ier=%02x "
                           "lcr=%02x msr=%02x scr=%02x rx=",
                           test_pio_in(m, 0x3fd, 1), test_pio_in(m, 0x3fa, 1), test_pio_in(m, 0x3f9, 1),
                           test_pio_in(m, 0x3fb, 1), test_pio_in(m, 0x3fe, 1), test_pio_in(m, 0x3ff, 1));
@@ -205,6 +213,17 @@ static void drive_activity(struct machine *m)
     cfg_write(m, 0x10, 0x10, 4, 0xc100);
     cfg_write(m, 0x10, 4, 2, 0x0003);
     cfg_write(m, 8, 0x60, 4, 0x0b0a0b05);
+    /* CMOS NVRAM: guest bytes, the shutdown status byte, then index
+     * 0x52 selected (NMI bit set) with no data access yet */
+    for (unsigned i = 0x40; i < 0x50; i++) {
+        test_pio_out(m, 0x70, 1, i);
+        test_pio_out(m, 0x71, 1, i ^ 0xa5);
+    }
+    test_pio_out(m, 0x70, 1, 0x0f);
+    test_pio_out(m, 0x71, 1, 0x05);
+    test_pio_out(m, 0x70, 1, 0x52);
+    test_pio_out(m, 0x71, 1, 0x3c);
+    test_pio_out(m, 0x70, 1, 0x80 | 0x52);
 }
 
 static void test_save_restore(void)
@@ -231,6 +250,10 @@ static void test_save_restore(void)
     ok(test_find_section(s1.data, s1.len, "PCIHost", 0, NULL) < 0,
        "no PCIHost at 3.1");
 
+    /* B's own NVRAM differs before the load (as another command line's
+     * CPU count would); the loaded bytes must replace it */
+    test_pio_out(&b, 0x70, 1, 0x5f);
+    test_pio_out(&b, 0x71, 1, 0x07);
     hb.isa_calls = 0;
     rc = savevm_load_buf(svb, s1.data, s1.len, err, sizeof(err));
     is_int(rc, 0, "load into a fresh machine %s", err);
@@ -252,6 +275,9 @@ static void test_save_restore(void)
        "UART still held 'ello, world'");
     ok(strstr(vb, "kbd=fa1cf032") != NULL,
        "keyboard: reply then scancodes, in order");
+    ok(strncmp(vb, "cmos[sel]=3c cmos=00", 20) == 0 &&
+       strstr(vb, "e5e4e7e6e1e0e3e2edecefeee9e8ebea") != NULL,
+       "CMOS: the selected index, shutdown byte and guest NVRAM bytes");
 
     /* hostile stream: change the platform's vendor id: refused, no change */
     {

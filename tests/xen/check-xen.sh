@@ -28,12 +28,21 @@ log() { printf '[check-xen %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 [ -x "$LAB/run.sh" ] || { echo "check-xen: no lab at $LAB (set XENDM_LAB)" >&2; exit 2; }
 [ -x "$BUILD/xendm" ] || { echo "check-xen: no $BUILD/xendm; build first" >&2; exit 2; }
 
+# One lab VM at a time: two would share 2 cores and the lab's cache, and
+# each would run too slowly for its guests' timeouts.
+mkdir -p "$NXEN"
+exec 9> "$NXEN/check-xen.lock"
+if ! flock -n 9; then
+    log "another check-xen run holds the lab; waiting for it"
+    flock 9
+fi
+
 log "building the lab image (cached in $NXEN)"
 "$LAB/build.sh" > "$NXEN.build.log" 2>&1 || {
     tail -20 "$NXEN.build.log" >&2; echo "check-xen: lab build failed" >&2; exit 2; }
 
 PAY=$NXEN/xendm-payload
-rm -rf "$PAY"; mkdir -p "$PAY/lib"
+rm -rf "$PAY"; mkdir -p "$PAY/lib"   # ours alone while we hold the lock
 cp "$BUILD/xendm" "$PAY/xendm"
 # Libraries xendm links that dom0's Debian lacks travel with it; dom0's own
 # copies (Xen's libraries above all: they must match its hypervisor) are used
@@ -84,6 +93,10 @@ for s in $SCEN; do
     echo "${line#XENDM-RESULT }"
     case $line in *" PASS"*) pass=$((pass + 1)) ;; *) fail=$((fail + 1)) ;; esac
 done
+if [ -f "$RUN/out/lab-faults.txt" ]; then
+    echo "attempts run again after a guest triple fault (see dom0-test.sh run_scenario):"
+    sed 's/^/  /' "$RUN/out/lab-faults.txt"
+fi
 if [ -f "$RUN/out/side-by-side.txt" ]; then
     cat "$RUN/out/side-by-side.txt"
 fi

@@ -23,7 +23,7 @@ SCENARIOS=$(cat $P/scenarios 2>/dev/null || echo "pv hvm migrate side-by-side")
 
 result() { # result NAME PASS|FAIL REASON...
     local name=$1 verdict=$2; shift 2
-    echo "XENDM-RESULT $name $verdict $*" | tee -a "$RES"
+    echo "XENDM-RESULT $name $verdict $*${RETRY_NOTE:-}" | tee -a "$RES"
 }
 
 # dm_conf xendm|qemu: which device model the lab's wrapper execs next.
@@ -87,6 +87,7 @@ wait_pattern() {
         fi
         n=$(pattern_count "$1")
         [ "${n:-0}" -ge "$2" ] && return 0
+        xl domid "$1" > /dev/null 2>&1 || { say "$1: the domain is gone"; return 1; }
         sleep 2
     done
     say "$1: pattern check count ${n:-0} < $2 after $3 s"
@@ -221,6 +222,22 @@ scenario_pv() {
     on_restored() { :; }
 }
 
+# Scenarios console-save and console-save-qemu (on request): the guest
+# with the second console taken through save and restore, with xendm and
+# with qemu-xen, to tell Linux's hvc_xen resume bug (pv.cfg) from a fault
+# of the device model: the same frontends run against either.
+console_save_with() {
+    on_up() { pv_console_up "$@"; }
+    if cycle "$2" pv-console.cfg "$1"; then
+        result "$3" PASS "second console, disk and vkbd across save and restore"
+    else
+        result "$3" FAIL "$WHY"
+    fi
+    on_up() { :; }
+}
+scenario_console_save() { console_save_with xendm xpvs console-save; }
+scenario_console_save_qemu() { console_save_with qemu qpvs console-save-qemu; }
+
 # Scenario hvm: xendm's machine boots Linux, which switches to PV drivers.
 hvm_up() {
     grep -q 'Linux version' "$NXEN_OUT"/serial-"$1"-1.log 2>/dev/null ||
@@ -322,10 +339,42 @@ scenario_side_by_side() {
     fi
 }
 
+triple_faults() { xl dmesg 2>/dev/null | grep -c 'Triple fault'; }
+
+# run_scenario NAME FUNCTION: runs it; if it failed while Xen saw an HVM
+# guest triple-fault, runs it once more.  HVM guests of this nested lab
+# (TCG emulating SVM) triple-fault now and then whatever their device
+# model -- qemu-xen's too: the lab's README, and scenario migrate-qemu --
+# in SeaBIOS, in the kernel, or after a migration.  The first attempt's
+# result goes to lab-faults.txt and the second's says it is one.  A
+# device model that makes its guest fault every time still fails.
+run_scenario() {
+    local s=$1 fn=$2 lines tf
+    lines=$(wc -l < "$RES")
+    tf=$(triple_faults)
+    touch /run/xendm-scenario-start
+    RETRY_NOTE=""
+    "$fn"
+    if tail -n +$(( lines + 1 )) "$RES" | grep -q " FAIL " &&
+            [ "$(triple_faults)" -gt "$tf" ]; then
+        say "$s: an HVM guest triple-faulted during this attempt; running it once more"
+        tail -n +$(( lines + 1 )) "$RES" | sed 's/^/first attempt: /' >> "$NXEN_OUT/lab-faults.txt"
+        head -n "$lines" "$RES" > "$RES.first" && mv "$RES.first" "$RES"
+        # The guests' output of the first attempt must not count again.
+        for f in /var/log/xen/console/guest-*.log "$NXEN_OUT"/serial-*.log; do
+            [ "$f" -nt /run/xendm-scenario-start ] && mv "$f" "$f.attempt1"
+        done
+        unset SEEN; declare -gA SEEN
+        RETRY_NOTE=" (second attempt: a guest triple-faulted in the first)"
+        "$fn"
+        RETRY_NOTE=""
+    fi
+}
+
 for s in $SCENARIOS; do
     fn=scenario_${s//-/_}
     if [ "$(type -t "$fn")" = function ]; then
-        "$fn"
+        run_scenario "$s" "$fn"
     else
         result "$s" FAIL "no such scenario"
     fi

@@ -131,6 +131,19 @@ SCENARIOS["fwcfg"] = (
     fwcfg_read(0x08, 3) + [("o", 4, 0x514, 0x12000000)])
 # port 0x92: A20 gate set (bit 0, the fast reset, is not touched)
 SCENARIOS["port92"] = [("o", 1, 0x92, 0x02), ("r", 1, 0x92)]
+# CMOS NVRAM: only indexes >= 0x0e, the ones Xen's RTC forwards to the
+# device model; guest bytes written (0x7f with the NMI-disable bit in
+# the index), the shutdown status byte, recorded reads of pc_cmos_init's
+# bytes, the PS/2 century alias 0x37 (selects 0x32), and index 0x41
+# left selected with the NMI bit set
+SCENARIOS["rtc"] = [
+    ("o", 1, 0x70, 0x40), ("o", 1, 0x71, 0x5A), ("o", 1, 0x70, 0xFF),
+    ("o", 1, 0x71, 0xA5), ("o", 1, 0x70, 0x0F), ("o", 1, 0x71, 0x0A),
+    ("o", 1, 0x70, 0x15), ("r", 1, 0x71), ("o", 1, 0x70, 0x34),
+    ("r", 1, 0x71), ("o", 1, 0x70, 0x3D), ("r", 1, 0x71),
+    ("o", 1, 0x70, 0x40), ("r", 1, 0x71), ("o", 1, 0x70, 0x37),
+    ("r", 1, 0x71), ("o", 1, 0x70, 0x60), ("o", 1, 0x71, 0x33),
+    ("o", 1, 0x70, 0xC1), ("o", 1, 0x71, 0x44), ("r", 1, 0x71)]
 
 
 class Qmp:
