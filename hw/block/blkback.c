@@ -160,10 +160,15 @@ static int io_submit(struct blkback_io *io, enum ioeng_op op)
     return ioeng_submit(q->cfg.disk->eng, &io->eio);
 }
 
-/* True if the engine was given guest pages (not only the bounce buffer). */
+/*
+ * True if this read or write handed the engine guest pages (not only
+ * the bounce buffer).  Never for flushes and discards: their segment
+ * fields are not ours to look at (niov is 0 unless blkseg_prepare ran).
+ */
 static bool io_in_place(const struct blkback_io *io)
 {
-    if (io->bounce_all) {
+    if (io->bounce_all || io->niov == 0 ||
+        (io->eio.op != IOENG_READ && io->eio.op != IOENG_WRITE)) {
         return false;
     }
     for (uint16_t i = 0; i < io->req.nr_segments; i++) {
@@ -195,8 +200,7 @@ static bool io_retry_bounced(struct blkback_io *io)
     if (blkseg_prepare(q, io, true) < 0) {
         return false;
     }
-    return io_submit(io, io->req.io_op == BLKIF_OP_READ ? IOENG_READ
-                                                        : IOENG_WRITE) == 0;
+    return io_submit(io, io->eio.op) == 0;
 }
 
 static void io_done(struct ioeng_req *eio, int res)
