@@ -142,6 +142,8 @@ struct vnc_server {
     void *in_opaque;
     int buttons;
     unsigned nclients;
+    void (*viewers_fn)(void *opaque);   /* vfb 0's refresh advice */
+    void *viewers_opaque;
     char name[128];
 };
 
@@ -197,6 +199,9 @@ static void vnc_client_gone(rfbClientPtr cl)
         loop_fd_del(c->s->loop, c->fd);
         c->s->nclients--;
         log_info("vnc: client on fd %d gone", c->fd);
+        if (c->s->viewers_fn != NULL) {
+            c->s->viewers_fn(c->s->viewers_opaque);
+        }
         free(c);
         cl->clientData = NULL;
     }
@@ -239,6 +244,9 @@ static void vnc_accept(struct loop *loop, int fd, unsigned events, void *opaque)
         return;
     }
     log_info("vnc: client connected on fd %d", sock);
+    if (s->viewers_fn != NULL) {
+        s->viewers_fn(s->viewers_opaque);
+    }
 }
 
 /* ---- input ---- */
@@ -365,9 +373,27 @@ static void sink_update(void *ctx, const struct vfb_surface *surf,
     }
 }
 
+static unsigned sink_viewers(void *ctx)
+{
+    struct vnc_server *s = ctx;
+
+    return s->nclients;
+}
+
+static void sink_watch_viewers(void *ctx, void (*fn)(void *opaque),
+                               void *opaque)
+{
+    struct vnc_server *s = ctx;
+
+    s->viewers_fn = fn;
+    s->viewers_opaque = opaque;
+}
+
 static const struct vfb_sink vnc_vfb_sink = {
     .surface = sink_surface,
     .update = sink_update,
+    .viewers = sink_viewers,
+    .watch_viewers = sink_watch_viewers,
 };
 
 const void *vnc_sink(void)
@@ -494,6 +520,7 @@ void vnc_server_stop(struct xendm *x)
     if (s->kick != NULL) {
         loop_timer_del(x->loop, s->kick);
     }
+    s->viewers_fn = NULL;      /* shutting down: no advice to send */
     if (s->screen != NULL) {
         it = lib.get_iterator(s->screen);
         while ((cl = lib.iterator_next(it)) != NULL) {

@@ -11,7 +11,9 @@
  * x86_64-abi and feature-update = 1, goes Initialised, then Connected
  * once the backend is; draws pattern 1 (fb_pat1) and sends it as four
  * update rectangles.  Every vkbd event is printed ("vkbd: key 30 1",
- * "vkbd: pos 10 20 0").  On the first KEY_ENTER press it sends a
+ * "vkbd: pos 10 20 0"), and so is every refresh-period advice the
+ * backend sends on the vfb in ring ("fb0: refresh 30", 0 for
+ * XENFB_NO_REFRESH).  On the first KEY_ENTER press it sends a
  * resize to 200x150x16, stride 400, offset 8192, draws pattern 2
  * (fb_pat2) there and sends one update.  Runs until poweroff.
  *
@@ -309,6 +311,29 @@ static int fb_hostile_events(struct guest *g, struct fb *f, const char *mode)
     return 0;
 }
 
+/* Prints (and consumes) what the backend sent on the in ring. */
+static void fb_drain_in(struct fb *f)
+{
+    struct xenfb_page *p = (struct xenfb_page *)f->page;
+    uint32_t prod = __atomic_load_n(&p->in_prod, __ATOMIC_ACQUIRE);
+    uint32_t cons = p->in_cons;
+
+    if (prod - cons > XENFB_IN_RING_LEN) {
+        printf("fb0: in ring producer %u is %u ahead\n", prod, prod - cons);
+        cons = prod;
+    }
+    for (; cons != prod; cons++) {
+        union xenfb_in_event ev = XENFB_IN_RING_REF(p, cons);
+
+        if (ev.type == XENFB_TYPE_REFRESH_PERIOD) {
+            printf("fb0: refresh %u\n", ev.refresh_period.period);
+        } else {
+            printf("fb0: in event type %u\n", ev.type);
+        }
+    }
+    __atomic_store_n(&p->in_cons, cons, __ATOMIC_RELEASE);
+}
+
 static void fb_show_event(const union xenkbd_in_event *ev, void *opaque)
 {
     bool *enter = opaque;
@@ -369,6 +394,7 @@ int guest_fb_pattern(struct guest *g, int argc, char **argv)
     fflush(stdout);
     for (;;) {
         guest_vkbd_drain(g, fb_show_event, &enter);
+        fb_drain_in(&f0);
         if (enter && !resized) {
             resized = true;
             if (fb_draw2(g, &f0) < 0) {

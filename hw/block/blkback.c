@@ -9,87 +9,38 @@
  * consuming (the requests wait on the ring).  For each request:
  *   1. blkif_check_header (operation, counts, read-only, discard range);
  *   2. for INDIRECT, the descriptor pages are copied (or mapped and
- *      copied) into private memory, then decoded;
+ *      copied) into private memory, then decoded (blkback-seg.c);
  *   3. blkif_check_segs (every segment, and the sector range);
- *   4. writes gather guest data into an aligned bounce buffer (grant
- *      copy, or a mapping), then the engine writes it; reads go to the
- *      engine first and scatter afterwards; flush and discard go
- *      straight to the engine (a flush carrying data flushes first,
- *      then writes);
+ *   4. blkback-seg.c gives each segment its memory: a mapped guest page
+ *      the engine reads or writes in place (persistent grants, or a
+ *      temporary mapping held until completion), or a slice of a
+ *      bounce buffer that writes fill by grant copy before the engine
+ *      runs and reads drain after it; flush and discard go straight to
+ *      the engine (a flush carrying data flushes first, then writes);
  *   5. the response is queued; responses are published once per kick
  *      or per run of engine completions (the engine's batch-end hook,
  *      which then also takes what the frontend queued meanwhile), and
  *      the frontend is notified only when its rsp_event asks for it —
  *      so 32 completions reaped together cost one notification, not
  *      up to 32 wake-ups of the frontend.
- * Any grant failure answers BLKIF_RSP_ERROR for that request only.
- * Persistent grants (mapping mode, frontend feature-persistent) are
- * kept in a small open-addressed table of at most nr_ents * 11
- * mappings, as blkif.h recommends; a request whose grants do not fit
- * is served with a temporary mapping.
+ * Any grant failure answers BLKIF_RSP_ERROR for that request only.  A
+ * file that refuses guest-page iovecs (EINVAL: O_DIRECT alignment;
+ * EFAULT: pages the kernel cannot pin) has that request retried through
+ * the bounce buffer, and the queue bounces everything from then on.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hw/block/blkback.h"
-#include "src/log.h"
+#include "hw/block/blkback-int.h"
 #include "src/loop.h"
 
-#define BB_PAGE 4096u
 #define BB_KEEP_BUF (64u * 1024)
 /* Large bounce buffers a queue keeps for reuse (page faults on a fresh
  * 1 MiB buffer per request cost more than the copy itself). */
 #define BB_RETAIN_BIG (8u << 20)
-
-enum io_stage {
-    STAGE_IO = 0,
-    STAGE_PRESYNC,     /* flush done first, data write follows */
-};
-
-struct blkback_io {
-    struct blkback_queue *q;
-    struct blkif_req req;
-    struct ioeng_req eio;
-    uint8_t *buf;
-    size_t cap;
-    uint64_t bytes;
-    uint64_t start_ns;
-    enum io_stage stage;
-    struct blkback_io *next_free;
-};
-
-struct pgrant {
-    uint32_t gref;
-    void *addr;        /* NULL: empty slot */
-};
-
-struct blkback_queue {
-    struct blkback_queue_cfg cfg;
-    char name[64];
-    struct blkif_ring ring;
-    struct blkback_io *ios;
-    struct blkback_io *free_ios;
-    unsigned inflight;
-    size_t retained_big;
-    bool in_kick;
-    bool publish_due;        /* completed inside an engine batch */
-    bool now_valid;          /* `now` read during this kick or batch */
-    uint64_t now;
-    bool closing;
-    struct blkback_queue *next_in_disk;
-    blkback_closed_fn *closed;
-    void *closed_opaque;
-    struct ratelimit rl;
-    struct pgrant *pg;
-    uint32_t pg_slots, pg_used, pg_max;
-    /* scratch, single-threaded */
-    struct hv_grant_copy_seg segs[BLKIF_MAX_SEGS];
-    uint32_t refs[BLKIF_MAX_SEGS];
-    uint8_t *pages[BLKIF_MAX_SEGS];
-    uint8_t ind[BLKIF_INDIRECT_PAGES * BB_PAGE];
-};
+#define BB_PG_CAP 4096u
 
 static void queue_publish(struct blkback_queue *q)
 {
@@ -155,11 +106,9 @@ static void io_finish(struct blkback_io *io, int16_t status)
     if (!q->ring.broken) {
         blkif_ring_respond(&q->ring, io->req.id, io->req.io_op, status);
     }
+    blkseg_release(q, io);
     if (io->cap > BB_KEEP_BUF && q->retained_big > BB_RETAIN_BIG) {
-        q->retained_big -= io->cap;
-        free(io->buf);
-        io->buf = NULL;
-        io->cap = 0;
+        blkseg_drop_buffer(io);
     }
     io->next_free = q->free_ios;
     q->free_ios = io;
@@ -184,216 +133,6 @@ static void io_finish(struct blkback_io *io, int16_t status)
     blkback_queue_kick(q);
 }
 
-/* ---- persistent grants ---- */
-
-static uint32_t pg_hash(uint32_t gref, uint32_t slots)
-{
-    return (gref * 2654435761u) & (slots - 1);
-}
-
-static void *pg_lookup(struct blkback_queue *q, uint32_t gref)
-{
-    for (uint32_t i = pg_hash(gref, q->pg_slots), n = 0; n < q->pg_slots;
-         n++, i = (i + 1) & (q->pg_slots - 1)) {
-        if (q->pg[i].addr == NULL) {
-            return NULL;
-        }
-        if (q->pg[i].gref == gref) {
-            return q->pg[i].addr;
-        }
-    }
-    return NULL;
-}
-
-static void pg_insert(struct blkback_queue *q, uint32_t gref, void *addr)
-{
-    uint32_t i = pg_hash(gref, q->pg_slots);
-
-    while (q->pg[i].addr != NULL) {
-        i = (i + 1) & (q->pg_slots - 1);
-    }
-    q->pg[i].gref = gref;
-    q->pg[i].addr = addr;
-    q->pg_used++;
-}
-
-/* Maps every segment persistently; false if they do not all fit. */
-static bool pg_map_all(struct blkback_queue *q, const struct blkif_req *req)
-{
-    const struct pv_grants *g = q->cfg.grants;
-    uint32_t misses = 0;
-
-    for (uint16_t i = 0; i < req->nr_segments; i++) {
-        misses += pg_lookup(q, req->seg[i].gref) == NULL;
-    }
-    if (q->pg_used + misses > q->pg_max) {
-        return false;
-    }
-    for (uint16_t i = 0; i < req->nr_segments; i++) {
-        uint32_t ref = req->seg[i].gref;
-        void *p = pg_lookup(q, ref);
-
-        if (p == NULL) {
-            p = g->ops->map(g->ctx, q->cfg.domid, 1, &ref,
-                            HV_PROT_READ | HV_PROT_WRITE);
-            if (p == NULL) {
-                return false;
-            }
-            pg_insert(q, ref, p);
-        }
-        q->pages[i] = p;
-    }
-    return true;
-}
-
-static void pg_release_all(struct blkback_queue *q)
-{
-    const struct pv_grants *g = q->cfg.grants;
-
-    for (uint32_t i = 0; i < q->pg_slots; i++) {
-        if (q->pg[i].addr != NULL) {
-            g->ops->unmap(g->ctx, q->pg[i].addr, 1);
-            q->pg[i].addr = NULL;
-        }
-    }
-    q->pg_used = 0;
-}
-
-/* ---- moving data between guest pages and the bounce buffer ---- */
-
-static int data_copy(struct blkback_queue *q, struct blkback_io *io,
-                     bool to_guest)
-{
-    const struct pv_grants *g = q->cfg.grants;
-    const struct blkif_req *req = &io->req;
-    size_t pos = 0;
-
-    for (uint16_t i = 0; i < req->nr_segments; i++) {
-        struct hv_grant_copy_seg *s = &q->segs[i];
-        const struct blkif_seg *bs = &req->seg[i];
-
-        s->to_guest = to_guest;
-        s->domid = q->cfg.domid;
-        s->ref = bs->gref;
-        s->offset = (uint16_t)(bs->first_sect << BLKIF_SECTOR_SHIFT);
-        s->len = (uint16_t)((bs->last_sect - bs->first_sect + 1)
-                            << BLKIF_SECTOR_SHIFT);
-        s->local = io->buf + pos;
-        s->status = 0;
-        pos += s->len;
-    }
-    if (g->ops->copy(g->ctx, q->segs, req->nr_segments) < 0) {
-        return -EFAULT;
-    }
-    for (uint16_t i = 0; i < req->nr_segments; i++) {
-        if (q->segs[i].status != 0) {
-            return -EFAULT;
-        }
-    }
-    return 0;
-}
-
-/* Copies between the bounce buffer and pages already in q->pages. */
-static void data_memcpy(struct blkback_queue *q, struct blkback_io *io,
-                        bool to_guest)
-{
-    const struct blkif_req *req = &io->req;
-    size_t pos = 0;
-
-    for (uint16_t i = 0; i < req->nr_segments; i++) {
-        const struct blkif_seg *bs = &req->seg[i];
-        size_t off = (size_t)bs->first_sect << BLKIF_SECTOR_SHIFT;
-        size_t len = (size_t)(bs->last_sect - bs->first_sect + 1)
-                     << BLKIF_SECTOR_SHIFT;
-
-        if (to_guest) {
-            memcpy(q->pages[i] + off, io->buf + pos, len);
-        } else {
-            memcpy(io->buf + pos, q->pages[i] + off, len);
-        }
-        pos += len;
-    }
-}
-
-/* A temporary mapping of every segment, used once. */
-static int data_map_once(struct blkback_queue *q, struct blkback_io *io,
-                         bool to_guest)
-{
-    const struct pv_grants *g = q->cfg.grants;
-    const struct blkif_req *req = &io->req;
-    uint8_t *base;
-
-    for (uint16_t i = 0; i < req->nr_segments; i++) {
-        q->refs[i] = req->seg[i].gref;
-    }
-    base = g->ops->map(g->ctx, q->cfg.domid, req->nr_segments, q->refs,
-                       to_guest ? HV_PROT_READ | HV_PROT_WRITE
-                                : HV_PROT_READ);
-    if (base == NULL) {
-        return -EFAULT;
-    }
-    for (uint16_t i = 0; i < req->nr_segments; i++) {
-        q->pages[i] = base + (size_t)i * BB_PAGE;
-    }
-    data_memcpy(q, io, to_guest);
-    g->ops->unmap(g->ctx, base, req->nr_segments);
-    return 0;
-}
-
-static int data_move(struct blkback_queue *q, struct blkback_io *io,
-                     bool to_guest)
-{
-    if (q->cfg.use_copy) {
-        return data_copy(q, io, to_guest);
-    }
-    if (q->cfg.persistent && pg_map_all(q, &io->req)) {
-        data_memcpy(q, io, to_guest);
-        return 0;
-    }
-    if (q->cfg.copy_fallback) {
-        return data_copy(q, io, to_guest);
-    }
-    return data_map_once(q, io, to_guest);
-}
-
-static int fetch_indirect(struct blkback_queue *q, struct blkif_req *req)
-{
-    const struct pv_grants *g = q->cfg.grants;
-    uint32_t n = blkif_indirect_pages(req);
-
-    if (q->cfg.use_copy) {
-        for (uint32_t i = 0; i < n; i++) {
-            q->segs[i] = (struct hv_grant_copy_seg){
-                .to_guest = false,
-                .domid = q->cfg.domid,
-                .ref = req->indirect_grefs[i],
-                .offset = 0,
-                .len = BB_PAGE,
-                .local = q->ind + (size_t)i * BB_PAGE,
-            };
-        }
-        if (g->ops->copy(g->ctx, q->segs, n) < 0) {
-            return -EFAULT;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            if (q->segs[i].status != 0) {
-                return -EFAULT;
-            }
-        }
-    } else {
-        void *p = g->ops->map(g->ctx, q->cfg.domid, n, req->indirect_grefs,
-                              HV_PROT_READ);
-
-        if (p == NULL) {
-            return -EFAULT;
-        }
-        memcpy(q->ind, p, (size_t)n * BB_PAGE);
-        g->ops->unmap(g->ctx, p, n);
-    }
-    blkif_decode_indirect_segs(req, q->ind, req->nr_segments);
-    return 0;
-}
-
 /* ---- request lifecycle ---- */
 
 static void io_done(struct ioeng_req *eio, int res);
@@ -401,6 +140,7 @@ static void io_done(struct ioeng_req *eio, int res);
 static int io_submit(struct blkback_io *io, enum ioeng_op op)
 {
     struct blkback_queue *q = io->q;
+    bool data = op == IOENG_READ || op == IOENG_WRITE;
 
     io->eio = (struct ioeng_req){
         .op = op,
@@ -408,11 +148,59 @@ static int io_submit(struct blkback_io *io, enum ioeng_op op)
         .off = io->req.sector << BLKIF_SECTOR_SHIFT,
         .len = op == IOENG_DISCARD ? io->req.nr_sectors << BLKIF_SECTOR_SHIFT
                                    : io->bytes,
-        .buf = io->buf,
         .done = io_done,
         .opaque = io,
     };
+    if (data && io->niov == 1) {
+        io->eio.buf = io->iov[0].iov_base;
+    } else if (data) {
+        io->eio.iov = io->iov;
+        io->eio.iovcnt = io->niov;
+    }
     return ioeng_submit(q->cfg.disk->eng, &io->eio);
+}
+
+/*
+ * True if this read or write handed the engine guest pages (not only
+ * the bounce buffer).  Never for flushes and discards: their segment
+ * fields are not ours to look at (niov is 0 unless blkseg_prepare ran).
+ */
+static bool io_in_place(const struct blkback_io *io)
+{
+    if (io->bounce_all || io->niov == 0 ||
+        (io->eio.op != IOENG_READ && io->eio.op != IOENG_WRITE)) {
+        return false;
+    }
+    for (uint16_t i = 0; i < io->req.nr_segments; i++) {
+        if (io->page[i] != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * O_DIRECT files may refuse a guest page's alignment with EINVAL, and a
+ * kernel that cannot pin foreign-mapped pages for direct I/O says
+ * EFAULT; the request is then redone through the bounce buffer (a
+ * memcpy from the mapping works whatever the kernel thinks of it), as
+ * are all the queue's later ones.  False if that is not possible.
+ */
+static bool io_retry_bounced(struct blkback_io *io)
+{
+    struct blkback_queue *q = io->q;
+
+    if (!io_in_place(io) || io->stage != STAGE_IO) {
+        return false;
+    }
+    log_ratelimited(&q->rl, "%s: file refused guest-page I/O; bouncing",
+                    q->name);
+    q->no_direct = true;
+    blkseg_release(q, io);
+    if (blkseg_prepare(q, io, true) < 0) {
+        return false;
+    }
+    return io_submit(io, io->eio.op) == 0;
 }
 
 static void io_done(struct ioeng_req *eio, int res)
@@ -420,6 +208,9 @@ static void io_done(struct ioeng_req *eio, int res)
     struct blkback_io *io = eio->opaque;
     struct blkback_queue *q = io->q;
 
+    if ((res == -EINVAL || res == -EFAULT) && io_retry_bounced(io)) {
+        return;
+    }
     if (res < 0) {
         log_ratelimited(&q->rl, "%s: I/O error on request %d: %s", q->name,
                         io->req.io_op, strerror(-res));
@@ -433,37 +224,12 @@ static void io_done(struct ioeng_req *eio, int res)
         }
         return;
     }
-    if (io->req.io_op == BLKIF_OP_READ && data_move(q, io, true) < 0) {
+    if (io->req.io_op == BLKIF_OP_READ && blkseg_finish_read(q, io) < 0) {
         log_ratelimited(&q->rl, "%s: bad grant in read request", q->name);
         io_finish(io, BLKIF_RSP_ERROR);
         return;
     }
     io_finish(io, BLKIF_RSP_OKAY);
-}
-
-static int io_buffer(struct blkback_io *io)
-{
-    size_t need = io->bytes ? (size_t)io->bytes : BB_PAGE;
-
-    if (io->cap >= need) {
-        return 0;
-    }
-    if (io->cap > BB_KEEP_BUF) {
-        io->q->retained_big -= io->cap;
-    }
-    free(io->buf);
-    io->buf = NULL;
-    io->cap = 0;
-    need = (need + BB_PAGE - 1) & ~(size_t)(BB_PAGE - 1);
-    if (posix_memalign((void **)&io->buf, BB_PAGE, need) != 0) {
-        io->buf = NULL;
-        return -ENOMEM;
-    }
-    io->cap = need;
-    if (need > BB_KEEP_BUF) {
-        io->q->retained_big += need;
-    }
-    return 0;
 }
 
 /* Validates and starts one request; a status if it finished at once. */
@@ -474,6 +240,7 @@ static int io_start(struct blkback_queue *q, struct blkback_io *io)
     int st = blkif_check_header(req, lim);
 
     io->bytes = 0;
+    io->niov = 0;
     io->stage = STAGE_IO;
     if (st != BLKIF_RSP_OKAY) {
         return st;
@@ -492,7 +259,7 @@ static int io_start(struct blkback_queue *q, struct blkback_io *io)
          req->op == BLKIF_OP_WRITE_BARRIER) && req->nr_segments == 0) {
         return io_submit(io, IOENG_FLUSH) < 0 ? BLKIF_RSP_ERROR : 1;
     }
-    if (req->op == BLKIF_OP_INDIRECT && fetch_indirect(q, req) < 0) {
+    if (req->op == BLKIF_OP_INDIRECT && blkseg_fetch_indirect(q, req) < 0) {
         return BLKIF_RSP_ERROR;
     }
     if (blkif_check_segs(req, lim, &io->bytes) != BLKIF_RSP_OKAY) {
@@ -502,10 +269,7 @@ static int io_start(struct blkback_queue *q, struct blkback_io *io)
         req->op == BLKIF_OP_WRITE_BARRIER) {
         io->stage = STAGE_PRESYNC;
     }
-    if (io_buffer(io) < 0) {
-        return BLKIF_RSP_ERROR;
-    }
-    if (req->io_op != BLKIF_OP_READ && data_move(q, io, false) < 0) {
+    if (blkseg_prepare(q, io, q->no_direct) < 0) {
         return BLKIF_RSP_ERROR;
     }
     if (io->stage == STAGE_PRESYNC) {
@@ -575,6 +339,23 @@ static void disk_batch_end(void *opaque)
     }
 }
 
+/*
+ * How many grants a queue keeps mapped persistently: blkif.h's ideal,
+ * ring size x 11, or with indirect requests enough for a ring of them up
+ * to BB_PG_CAP pages (16 MiB of guest memory), so that 1 MiB requests
+ * (256 pages each) are served in place up to queue depth 16.
+ */
+static uint32_t queue_pg_max(uint32_t nr_ents, uint32_t max_indirect)
+{
+    uint64_t direct = (uint64_t)nr_ents * BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    uint64_t ind = (uint64_t)nr_ents * max_indirect;
+
+    if (ind > BB_PG_CAP) {
+        ind = BB_PG_CAP;
+    }
+    return (uint32_t)(ind > direct ? ind : direct);
+}
+
 struct blkback_queue *blkback_queue_new(const struct blkback_queue_cfg *cfg)
 {
     struct blkback_queue *q = calloc(1, sizeof(*q));
@@ -595,7 +376,7 @@ struct blkback_queue *blkback_queue_new(const struct blkback_queue_cfg *cfg)
     }
     n = q->ring.nr_ents;
     q->ios = calloc(n, sizeof(*q->ios));
-    q->pg_max = n * BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    q->pg_max = queue_pg_max(n, cfg->disk->lim.max_indirect_segs);
     for (q->pg_slots = 16; q->pg_slots < 2 * q->pg_max;) {
         q->pg_slots *= 2;
     }
@@ -660,7 +441,7 @@ void blkback_queue_free(struct blkback_queue *q)
         }
     }
     if (q->pg) {
-        pg_release_all(q);
+        blkseg_release_persistent(q);
         free(q->pg);
     }
     for (uint32_t i = 0; i < q->ring.nr_ents; i++) {

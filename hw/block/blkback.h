@@ -4,7 +4,10 @@
  * and one or more queues (rings) that feed it.  The qdisk backend
  * (hw/block/qdisk.c) wires it to xenstore and event channels; unit
  * tests and the fuzzer drive it directly with in-memory rings and a
- * test grant provider.
+ * test grant provider.  Implemented by blkback.c (the ring and each
+ * request's lifecycle) and blkback-seg.c (where each segment's data
+ * lives: guest pages used in place, or a bounce buffer), which share
+ * blkback-int.h.
  *
  * Trust: everything on the ring and behind a grant is the guest's.
  * Requests are validated by blkif.c before any I/O; a bad request is

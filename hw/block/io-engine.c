@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -105,10 +106,13 @@ static int64_t engine_step_sync(struct ioeng_req *req)
 
     switch (req->op) {
     case IOENG_READ:
-        n = pread(req->fd, buf, len, (off_t)off);
+        n = req->iov ? preadv(req->fd, req->iov, (int)req->iovcnt, (off_t)off)
+                     : pread(req->fd, buf, len, (off_t)off);
         break;
     case IOENG_WRITE:
-        n = pwrite(req->fd, buf, len, (off_t)off);
+        n = req->iov
+                ? pwritev(req->fd, req->iov, (int)req->iovcnt, (off_t)off)
+                : pwrite(req->fd, buf, len, (off_t)off);
         break;
     case IOENG_FLUSH:
         return fdatasync(req->fd) < 0 ? -errno : 0;
@@ -146,7 +150,29 @@ static int engine_account(struct ioeng_req *req, int64_t got, int *res)
         *res = 0;
         return 1;
     }
+    if (req->iov != NULL &&
+        ioeng_iov_advance(&req->iov, &req->iovcnt, (uint64_t)got) != 0) {
+        *res = -EIO;        /* the kernel moved more than we asked */
+        return 1;
+    }
     return 0;
+}
+
+uint64_t ioeng_iov_advance(struct iovec **iov, unsigned *cnt, uint64_t n)
+{
+    while (n > 0 && *cnt > 0) {
+        struct iovec *v = *iov;
+
+        if (n < v->iov_len) {
+            v->iov_base = (uint8_t *)v->iov_base + n;
+            v->iov_len -= n;
+            return 0;
+        }
+        n -= v->iov_len;
+        (*iov)++;
+        (*cnt)--;
+    }
+    return n;
 }
 
 int ioeng_do_sync(struct ioeng_req *req)
@@ -276,10 +302,18 @@ static void uring_prep(struct io_uring_sqe *sqe, struct ioeng_req *req)
 
     switch (req->op) {
     case IOENG_READ:
-        io_uring_prep_read(sqe, req->fd, buf, len, off);
+        if (req->iov) {
+            io_uring_prep_readv(sqe, req->fd, req->iov, req->iovcnt, off);
+        } else {
+            io_uring_prep_read(sqe, req->fd, buf, len, off);
+        }
         break;
     case IOENG_WRITE:
-        io_uring_prep_write(sqe, req->fd, buf, len, off);
+        if (req->iov) {
+            io_uring_prep_writev(sqe, req->fd, req->iov, req->iovcnt, off);
+        } else {
+            io_uring_prep_write(sqe, req->fd, buf, len, off);
+        }
         break;
     case IOENG_FLUSH:
         io_uring_prep_fsync(sqe, req->fd, IORING_FSYNC_DATASYNC);
@@ -517,7 +551,8 @@ int ioeng_submit(struct ioeng *e, struct ioeng_req *req)
         return -EINVAL;
     }
     if ((req->op == IOENG_READ || req->op == IOENG_WRITE) &&
-        (req->len == 0 || req->len > (1u << 30))) {
+        (req->len == 0 || req->len > (1u << 30) ||
+         (req->iov != NULL && (req->iovcnt == 0 || req->iovcnt > IOV_MAX)))) {
         return -EINVAL;
     }
     req->doneb = 0;

@@ -12,15 +12,22 @@
  * threads touch only the request they were given and the queues
  * guarded by the engine's mutex; they never touch the loop.
  *
+ * A read or write names its memory either as one buffer (`buf`) or as
+ * a scatter list (`iov`, `iovcnt`: preadv/pwritev, IORING_OP_READV/
+ * WRITEV), which lets a block backend move data straight between the
+ * file and guest pages it has mapped.
+ *
  * Trust: offsets and lengths were validated by the caller against the
- * disk size; the engine trusts them.  Short transfers are resumed;
- * a read that hits end of file completes with -EIO.
+ * disk size; the engine trusts them.  Short transfers are resumed
+ * (for a scatter list by advancing it in place); a read that hits end
+ * of file completes with -EIO.
  */
 #ifndef XENDM_IO_ENGINE_H
 #define XENDM_IO_ENGINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct loop;
 struct ioeng;
@@ -45,8 +52,15 @@ struct ioeng_req {
     enum ioeng_op op;
     int fd;
     uint64_t off;
-    uint64_t len;
+    uint64_t len;           /* READ/WRITE: bytes, the sum of iov if set */
     void *buf;
+    /*
+     * Instead of buf (NULL: use buf): at most IOV_MAX elements.  The
+     * engine advances the array in place to resume a short transfer,
+     * so it must stay the caller's until `done`.
+     */
+    struct iovec *iov;
+    unsigned iovcnt;
     ioeng_done_fn *done;    /* res: 0 or -errno */
     void *opaque;
     /* private to the engine */
@@ -84,6 +98,13 @@ typedef void ioeng_batch_fn(void *opaque);
 void ioeng_set_batch_end(struct ioeng *e, ioeng_batch_fn *fn, void *opaque);
 bool ioeng_in_batch(const struct ioeng *e);
 const char *ioeng_name(const struct ioeng *e);
+
+/*
+ * Drops `n` bytes from the front of a scatter list: whole elements go
+ * (*iov and *cnt move on), the first partly used one is trimmed.
+ * Returns the bytes it could not drop (0 unless n exceeds the list).
+ */
+uint64_t ioeng_iov_advance(struct iovec **iov, unsigned *cnt, uint64_t n);
 
 /* The same operation done synchronously (for the bench's host side
  * and for tests): 0 or -errno. */

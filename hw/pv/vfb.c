@@ -23,6 +23,16 @@
  * reconnects).  After each batch the sink gets the new surface (on a
  * resize) and the dirty rectangles.  A frontend without feature-update
  * gets a full refresh every VFB_POLL_NS instead.
+ *
+ * Refresh advice (XENFB_TYPE_REFRESH_PERIOD on the in ring), as QEMU's
+ * xenfb sends it and only to a frontend with feature-update: every
+ * VFB_REFRESH_MS while at least one client watches the display
+ * (vfb_sink viewers), XENFB_NO_REFRESH while nobody does (and always
+ * for a vfb that feeds no display), sent at connect and again each
+ * time the answer changes (the display's watch_viewers hook).  The in
+ * ring's producer index is ours (a private copy); the consumer index
+ * is the guest's: a full ring, or one whose in_cons makes no sense,
+ * is not written and the advice is retried on the next event.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +54,9 @@ struct vfb {
     size_t fb_pages;
     struct vfb_geom geom;
     uint32_t out_cons;
+    uint32_t in_prod;
+    int64_t refresh_sent;   /* last advice sent; -1: none yet */
+    bool watching;          /* registered with the display's viewers */
     bool feature_update;
     bool broken;
     struct loop_timer *poll;
@@ -84,6 +97,56 @@ static void vfb_flush(struct vfb *v, bool resized, struct vfb_dirty *d)
     for (unsigned i = 0; i < d->n; i++) {
         env->display->update(env->display_ctx, &s, &d->r[i]);
     }
+}
+
+/* What to advise now: a period while someone watches, else none. */
+static uint32_t vfb_refresh_wanted(struct vfb *v)
+{
+    struct pv_env *env = vfb_env(v->dev);
+
+    if (env == NULL) {
+        return VFB_NO_REFRESH;
+    }
+    if (env->display->viewers == NULL) {
+        return VFB_REFRESH_MS;
+    }
+    return env->display->viewers(env->display_ctx) > 0 ? VFB_REFRESH_MS
+                                                       : VFB_NO_REFRESH;
+}
+
+/* Sends the refresh advice if it changed and the in ring has room. */
+static void vfb_advise(struct vfb *v)
+{
+    uint32_t want, cons, period;
+    uint8_t *ev;
+
+    if (!v->feature_update || v->page == NULL || v->evtchn < 0) {
+        return;
+    }
+    want = vfb_refresh_wanted(v);
+    if ((int64_t)want == v->refresh_sent) {
+        return;
+    }
+    cons = __atomic_load_n((uint32_t *)(v->page + VFB_IN_CONS),
+                           __ATOMIC_ACQUIRE);
+    if (v->in_prod - cons >= VFB_IN_LEN) {
+        return;         /* full (or in_cons is nonsense): retry later */
+    }
+    ev = v->page + VFB_IN_OFFS + (v->in_prod % VFB_IN_LEN) * VFB_EVENT;
+    memset(ev, 0, VFB_EVENT);
+    ev[0] = VFB_TYPE_REFRESH_PERIOD;
+    period = want;
+    memcpy(ev + VFB_REFRESH_PERIOD_OFF, &period, sizeof(period));
+    v->in_prod++;
+    __atomic_store_n((uint32_t *)(v->page + VFB_IN_PROD), v->in_prod,
+                     __ATOMIC_RELEASE);
+    v->refresh_sent = want;
+    xenbus_notify(v->dev, (uint32_t)v->evtchn);
+}
+
+static void vfb_viewers_changed(void *opaque)
+{
+    vfb_advise(opaque);
 }
 
 static int64_t vfb_poll(struct loop *loop, void *opaque)
@@ -222,6 +285,9 @@ static int vfb_connect(struct xenbus_dev *dev)
     }
     v->out_cons =
         __atomic_load_n((uint32_t *)(v->page + VFB_OUT_CONS), __ATOMIC_ACQUIRE);
+    v->in_prod =
+        __atomic_load_n((uint32_t *)(v->page + VFB_IN_PROD), __ATOMIC_ACQUIRE);
+    v->refresh_sent = -1;
     v->broken = false;
     v->feature_update = upd == 1;
     v->evtchn = xenbus_bind(dev, (uint32_t)port);
@@ -229,7 +295,14 @@ static int vfb_connect(struct xenbus_dev *dev)
         return v->evtchn;
     }
     if (v->feature_update) {
+        struct pv_env *env = vfb_env(dev);
+
         xenbus_write_be(dev, "request-update", "1");
+        if (env != NULL && env->display->watch_viewers != NULL) {
+            env->display->watch_viewers(env->display_ctx, vfb_viewers_changed,
+                                        v);
+            v->watching = true;
+        }
     } else if (vfb_env(dev) != NULL) {
         v->poll = loop_timer_add(xenbus_loop(dev), VFB_POLL_NS, vfb_poll, v);
     }
@@ -241,6 +314,7 @@ static int vfb_connect(struct xenbus_dev *dev)
 
         vfb_flush(v, true, &d);
     }
+    vfb_advise(v);
     return 0;
 }
 
@@ -257,6 +331,10 @@ static void vfb_disconnect(struct xenbus_dev *dev)
         loop_timer_del(xenbus_loop(dev), v->poll);
         v->poll = NULL;
     }
+    if (v->watching && env != NULL) {
+        env->display->watch_viewers(env->display_ctx, NULL, NULL);
+    }
+    v->watching = false;
     if (env != NULL && v->fb != NULL) {
         env->display->surface(env->display_ctx, NULL);
     }
@@ -309,6 +387,7 @@ static void vfb_event(struct xenbus_dev *dev, uint32_t port)
     }
     vfb_flush(v, resized, &d);
     xenbus_notify(dev, (uint32_t)v->evtchn);
+    vfb_advise(v);
 }
 
 const struct xenbus_ops vfb_ops = {

@@ -49,6 +49,10 @@
 #define VFB_OUT_OFFS            2048
 #define VFB_OUT_LEN             (2048 / VFB_EVENT)
 #define VFB_TYPE_REFRESH_PERIOD 1
+#define VFB_REFRESH_PERIOD_OFF  4  /* uint32_t period (ms) in the event */
+#define VFB_NO_REFRESH          0
+/* The period advised while someone watches: QEMU's GUI_REFRESH_INTERVAL. */
+#define VFB_REFRESH_MS          30
 #define VFB_TYPE_UPDATE         2
 #define VFB_TYPE_RESIZE         3
 
@@ -143,6 +147,13 @@ struct vfb_sink {
     /* Rect r of the current surface changed. */
     void (*update)(void *ctx, const struct vfb_surface *s,
                    const struct vfb_rect *r);
+    /* Optional: how many clients watch the screen now. */
+    unsigned (*viewers)(void *ctx);
+    /*
+     * Optional: `fn` runs whenever viewers() changes; fn NULL stops it.
+     * One watcher per display (vfb 0).
+     */
+    void (*watch_viewers)(void *ctx, void (*fn)(void *opaque), void *opaque);
 };
 
 extern const struct xenbus_ops vfb_ops;

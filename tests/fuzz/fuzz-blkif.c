@@ -92,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .sring_bytes = 4096,
         .use_copy = (mode & 0x4) != 0,
         .persistent = (mode & 0x8) != 0,
+        .copy_fallback = (mode & 0x40) != 0,
         .name = "fuzz",
     };
     q = blkback_queue_new(&cfg);

@@ -94,11 +94,15 @@ def connect(port, password=None):
 
 
 def run_main(port, log, qmpsock):
+    start = os.path.getsize(log)
     c = connect(port)
     check(c.name.startswith(b"QEMU"), "server name %r" % c.name)
     ok = c.wait_for(lambda c: screen_is(c, 320, 200, pat1))
     check(ok, "pattern 1 (320x200, depth 32) pixel-exact through VNC "
           "(first difference: %s)" % first_bad(c, pat1))
+    check(log_has(log, (start, ["fb0: refresh 30"])),
+          "a VNC client connected: the vfb frontend is advised a 30 ms "
+          "refresh period (XENFB_TYPE_REFRESH_PERIOD)")
     r = qmp(qmpsock, "query-vnc")["return"]
     me = c.sock.getsockname()
     cl = r.get("clients", [])
@@ -147,7 +151,10 @@ def run_main(port, log, qmpsock):
     c2 = connect(port)
     ok = c2.wait_for(lambda c: screen_is(c, 200, 150, pat2))
     check(ok, "a second client sees the resized screen from the start")
+    start = os.path.getsize(log)
     c2.close()
+    check(log_has(log, (start, ["fb0: refresh 0"])),
+          "the last client gone: XENFB_NO_REFRESH advised again")
 
 
 def run_serve(port, log):

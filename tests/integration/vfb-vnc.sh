@@ -61,6 +61,8 @@ tr '\0' ' ' < "/proc/$dm/cmdline" | grep -q -- "-vnc 127.0.0.1:0,to=99 -display 
 tap_ok $? "xendm got libxl's -vnc 127.0.0.1:0,to=99 -display none"
 wait_log "$D/toolstack/$d/guest.log" "pattern 1"
 tap_ok $? "the guest's vfb frontend connected and drew"
+wait_log "$D/toolstack/$d/guest.log" "fb0: refresh 0"
+tap_ok $? "no VNC client yet: the frontend was advised XENFB_NO_REFRESH"
 be=/local/domain/0/backend/vfb/$d/0
 tap_is "$(xs_read $be/state) $(xs_read $be/feature-resize) $(xs_read $be/request-update) $(xs_read $be/hotplug-status)" \
     "4 1 1 connected" "backend keys: state 4, feature-resize, request-update, hotplug-status"

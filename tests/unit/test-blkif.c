@@ -311,8 +311,9 @@ static void test_indirect(enum ioeng_kind kind, bool copy)
     teardown(&t);
 }
 
-/* 2 x 200 persistent grants: the second request overflows the cache
- * (32 x 11 = 352) and is served by grant copy instead. */
+/* 2 x 200 persistent grants in indirect requests, with the grant-copy
+ * fallback on (a full persistent set, and requests that overflow it,
+ * are test-blkif-zc's). */
 static void test_persistent_overflow(void)
 {
     struct tctx t;
@@ -324,7 +325,7 @@ static void test_persistent_overflow(void)
 
     if (setup_fb(&t, IOENG_AUTO, BLKIF_PROTO_X86_64, false, true, false,
                  true) < 0) {
-        ok(0, "persistent overflow: setup");
+        ok(0, "persistent indirect: setup");
         return;
     }
     random_segs(&t, a, 200, DATA_BASE);
@@ -337,8 +338,7 @@ static void test_persistent_overflow(void)
     okay &= collect(&t, 1, &st, &id) == 1 && st == BLKIF_RSP_OKAY;
     fring_put_indirect(&t.f, BLKIF_OP_WRITE, 2, 2000, 200, &ib, 1);
     okay &= collect(&t, 1, &st, &id) == 1 && st == BLKIF_RSP_OKAY;
-    ok(okay && file_matches(&t), "persistent cache overflow: both writes"
-       " land (copy fallback for the second)");
+    ok(okay && file_matches(&t), "persistent indirect: both writes land");
     for (uint32_t i = 0; i < 400; i++) {
         memset(fguest_page(&t.g, DATA_BASE + i), 0, 4096);
     }
@@ -351,7 +351,7 @@ static void test_persistent_overflow(void)
         ok(collect(&t, 2, st2, id2) == 2 && st2[0] == 0 && st2[1] == 0 &&
                guest_matches(&t, a, 200, 0) &&
                guest_matches(&t, b, 200, 2000),
-           "persistent cache overflow: both reads return the data");
+           "persistent indirect: both reads return the data");
     }
     teardown(&t);
 }
