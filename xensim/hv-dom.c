@@ -47,6 +47,7 @@ static struct hv_dom *hv_dom_alloc(struct hyp *hs, uint32_t domid)
     d->domid = domid;
     d->memfd = -1;
     d->lsock = -1;
+    d->fast_fd = -1;
     d->ports = calloc(HVP_MAX_PORTS, sizeof(*d->ports));
     if (!d->ports || hv_ep_init(hs, &d->xen_ep, domid, NULL) < 0) {
         free(d->ports);
@@ -62,6 +63,7 @@ static void hv_dom_release(struct hyp *hs, struct hv_dom *d)
         loop_fd_del(hs->loop, d->xen_ep.efd);
     }
     hv_ep_fini(&d->xen_ep);
+    hv_fast_fini(d);
     if (d->mem) {
         munmap(d->mem, d->mem_pages * HVP_PAGE);
     }
@@ -490,7 +492,7 @@ int hv_h_dm_state(struct hv_conn *c, const struct hvp_msg *m,
     memcpy(o.intx_levels, d->intx_levels, sizeof(o.intx_levels));
     o.modified_pages = d->modified_pages;
     o.modified_ops = d->modified_ops;
-    o.ioreqs = d->ioreqs;
+    o.ioreqs = d->ioreqs + hv_fast_done(d);
     o.unclaimed = d->unclaimed;
     return hv_reply_put(r, &o, sizeof(o));
 }

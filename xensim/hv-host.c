@@ -218,6 +218,7 @@ void hv_conn_kill(struct hv_conn *c, const char *why)
     hv_ioreq_conn_gone(hs, c);
     hv_gnttab_conn_gone(hs, c);
     hv_evtchn_conn_gone(hs, c);
+    hv_fast_publish_all(hs);
     for (pp = &hs->conns; *pp; pp = &(*pp)->next) {
         if (*pp == c) {
             *pp = c->next;
@@ -306,6 +307,7 @@ static bool hv_conn_dispatch(struct hv_conn *c, const uint8_t *buf, size_t len)
         hv_conn_kill(c, "protocol violation");
         return false;
     }
+    hv_fast_publish_all(c->hs);
     if (r->deferred && rc == 0) {
         return !c->dead;
     }

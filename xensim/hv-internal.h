@@ -85,6 +85,10 @@ struct hv_vcpu {
     struct hvp_vcpu_io req; /* kept while queued (paused domain) */
     uint32_t told_conn;     /* endpoint id last sent EV_VCPU ... */
     uint32_t told_server;   /* ... for this server uid */
+    uint32_t fast_conn;     /* endpoint id last sent EV_FAST ... */
+    uint32_t fast_server;   /* ... for this server uid, */
+    uint32_t fast_ep;       /* ... device-model endpoint ... */
+    uint32_t fast_port;     /* ... and its port */
 };
 
 struct hv_dom {
@@ -122,6 +126,9 @@ struct hv_dom {
     uint64_t modified_ops;
     uint64_t ioreqs;
     uint64_t unclaimed;
+    struct hvp_fast *fast;      /* shared with vCPU clients (hv-fast.c) */
+    struct hvp_fast *fast_next; /* scratch: what to publish */
+    int fast_fd;
 };
 
 struct hv_gmap {
@@ -226,5 +233,21 @@ void hv_ioreq_dom_gone(struct hyp *hs, struct hv_dom *d);
 void hv_ioreq_unpaused(struct hyp *hs, struct hv_dom *d);
 hv_handler_fn hv_h_ios_create, hv_h_ios_info, hv_h_ios_state, hv_h_ios_range,
     hv_h_ios_destroy, hv_h_vcpu_io;
+
+/* hv-fast.c */
+/* Republishes d's routing snapshot if it changed. */
+void hv_fast_publish(struct hyp *hs, struct hv_dom *d);
+void hv_fast_publish_all(struct hyp *hs);
+/* Sends EV_FAST to w for (v, s) when it lacks it. */
+void hv_fast_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
+                  struct hv_ios *s, struct hv_conn *w);
+/* Answers (all ones) every fast access claimed at s, which goes away. */
+void hv_fast_abort(struct hyp *hs, struct hv_dom *d, struct hv_ios *s);
+/* Publishes v's new waiter; true if a fast access holds v. */
+bool hv_fast_busy(struct hyp *hs, struct hv_dom *d, uint32_t v);
+void hv_fast_conn_gone(struct hyp *hs, struct hv_conn *c);
+/* Fast accesses completed on d (DM_STATE's ioreqs). */
+uint64_t hv_fast_done(const struct hv_dom *d);
+void hv_fast_fini(struct hv_dom *d);
 
 #endif

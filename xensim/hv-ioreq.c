@@ -92,6 +92,7 @@ static void hv_ios_free(struct hyp *hs, struct hv_dom *d, unsigned slot)
     struct hv_ios *s = d->ios[slot];
     uint32_t v;
 
+    hv_fast_abort(hs, d, s);
     for (v = 0; v < d->vcpus; v++) {
         if (d->vcpu[v].server == s) {
             uint8_t st = hv_ios_slot(s, v)->state;
@@ -442,6 +443,7 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
         vc->told_conn = w->ep.id;
         vc->told_server = s->uid;
     }
+    hv_fast_tell(hs, d, v, s, w);
     __atomic_store_n(&w->status->io_server, s->uid, __ATOMIC_RELAXED);
     __atomic_store_n(&w->status->io_seq, vc->seq, __ATOMIC_RELEASE);
     /*
@@ -564,6 +566,11 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
         return -EBUSY;
     }
     vc->waiter = c;
+    if (hv_fast_busy(c->hs, d, b->vcpu)) {
+        vc->waiter = NULL; /* a fast access holds the vCPU */
+        hv_fast_publish(c->hs, d);
+        return -EBUSY;
+    }
     vc->seq = m->hdr.seq;
     vc->req = *b;
     r->deferred = true;
@@ -597,6 +604,7 @@ void hv_ioreq_conn_gone(struct hyp *hs, struct hv_conn *c)
     unsigned i;
     uint32_t v;
 
+    hv_fast_conn_gone(hs, c);
     for (d = hs->doms; d; d = d->next) {
         for (i = 0; i < HVP_MAX_IOREQ_SERVERS; i++) {
             if (d->ios[i] && d->ios[i]->owner == c) {

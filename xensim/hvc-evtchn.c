@@ -26,7 +26,7 @@
 
 #include "xensim/hvclient-internal.h"
 
-static int hvc_ep_get(struct hvc *c, uint32_t id, int fd)
+int hvc_ep_get(struct hvc *c, uint32_t id, int fd)
 {
     struct hvc_ep *grown;
     unsigned i;
@@ -49,7 +49,7 @@ static int hvc_ep_get(struct hvc *c, uint32_t id, int fd)
     return fd;
 }
 
-static uint64_t *hvc_pg_get(struct hvc *c, uint32_t id, int fd, bool rx)
+uint64_t *hvc_pg_get(struct hvc *c, uint32_t id, int fd, bool rx)
 {
     struct hvc_pg *grown;
     uint64_t *bits;
@@ -141,6 +141,7 @@ static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e, int *fds,
     v->port = e->port;
     v->efd = hvc_ep_get(c, e->ep, fds[0]);
     v->rx = hvc_pg_get(c, e->rx_page, fds[1], false);
+    v->server = e->server;
     for (i = 0; i < c->nsrvs; i++) {
         if (c->srvs[i].uid == e->server) {
             sv = &c->srvs[i];
@@ -177,6 +178,9 @@ void hvc_async(struct hvc *c, const struct hvp_msg *m, int *fds, unsigned nfds)
         return;
     case HVP_EV_VCPU:
         hvc_vcpu_learn(c, m->body, fds, nfds);
+        return;
+    case HVP_EV_FAST:
+        hvc_fast_learn(c, m->body, fds, nfds);
         return;
     case HVP_EV_UNBOUND:
         u = m->body;

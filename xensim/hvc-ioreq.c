@@ -105,7 +105,7 @@ int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
 }
 
 /* The vCPU endpoint learnt from EV_VCPU, or NULL. */
-static struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
+struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
                                       uint32_t vcpu)
 {
     unsigned i;
@@ -138,17 +138,20 @@ static bool hvc_vcpu_holder(const struct hvc *c, const struct hvc_vcpu *v)
 
 /* The answer to request `seq` if its server has given it, else false. */
 static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
-                            uint64_t *data, uint32_t *server)
+                            struct hvc_fast_wait *fw, uint64_t *data,
+                            uint32_t *server)
 {
     struct hvc_srv *sv = NULL;
     uint32_t uid;
     ioreq_t *slot;
     unsigned i;
 
-    if (!v || !v->rx || v->vcpu >= HVP_MAX_VCPUS || !hvc_vcpu_named(c, seq)) {
+    if (!v || !v->rx || v->vcpu >= HVP_MAX_VCPUS ||
+        (fw ? fw->lost : !hvc_vcpu_named(c, seq))) {
         return false;
     }
-    uid = __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
+    uid = fw ? fw->uid
+             : __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
     for (i = 0; i < c->nsrvs; i++) {
         if (c->srvs[i].uid == uid) {
             sv = &c->srvs[i];
@@ -171,9 +174,15 @@ static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
     if (slot->state != STATE_IORESP_READY) {
         return false;
     }
+    if (fw && !__atomic_compare_exchange_n(fw->claim, &fw->mine, 0, false,
+                                           __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST)) {
+        fw->lost = true; /* the daemon answers it on the socket */
+        return false;
+    }
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     *data = slot->data;
-    *server = uid & 0xffff;
+    *server = fw ? fw->id : uid & 0xffff;
     slot->state = STATE_IOREQ_NONE;
     __atomic_thread_fence(__ATOMIC_RELEASE);
     return true;
@@ -187,8 +196,8 @@ static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
  * the port's bit set, so only the holder waits on it, and a count read
  * just as the daemon made another client holder is given back.
  */
-static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
-                         uint32_t seq, struct hvc_io *io)
+int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu, uint32_t seq,
+                  struct hvc_io *io, struct hvc_fast_wait *fw)
 {
     const struct hvp_vcpu_io_r *o;
     struct hvc_reply rep;
@@ -202,7 +211,7 @@ static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
             {c->fd, POLLIN, 0},
             {hvc_vcpu_holder(c, v) ? v->efd : -1, POLLIN, 0}};
 
-        if (hvc_vcpu_answer(c, v, seq, &data, &server)) {
+        if (hvc_vcpu_answer(c, v, seq, fw, &data, &server)) {
             if (io->dir == IOREQ_READ) {
                 io->data = data;
             }
@@ -214,7 +223,7 @@ static int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu,
         }
         if ((pfd[1].revents & POLLIN) &&
             read(pfd[1].fd, &cnt, sizeof(cnt)) == sizeof(cnt) &&
-            !hvc_vcpu_named(c, seq) && !hvc_vcpu_holder(c, v) &&
+            !fw && !hvc_vcpu_named(c, seq) && !hvc_vcpu_holder(c, v) &&
             write(pfd[1].fd, &cnt, sizeof(cnt)) < 0) {
             /* the new holder's wake-up: given back (cannot overflow) */
         }
@@ -264,9 +273,13 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
                             io->df,
                             io->data_is_ptr,
                             io->buffered ? HVP_IO_BUFFERED : 0};
-    int rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+    int rc = hvc_fast_io(c, domid, vcpu, io);
 
-    return rc < 0 ? rc : hvc_vcpu_wait(c, domid, vcpu, c->seq, io);
+    if (rc != 0) {
+        return rc < 0 ? rc : 0;
+    }
+    rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
+    return rc < 0 ? rc : hvc_vcpu_wait(c, domid, vcpu, c->seq, io, NULL);
 }
 
 static int hvc_irq(struct hvc *c, uint32_t domid, uint32_t op, uint32_t a,

@@ -47,6 +47,20 @@ struct hvc_vcpu {
     uint32_t port;
     int efd;      /* borrowed from the endpoint cache */
     uint64_t *rx; /* borrowed from the page cache */
+    uint32_t server; /* uid of the server port is for */
+};
+
+/* How to raise a vCPU's port at the device model itself (EV_FAST). */
+struct hvc_fastv {
+    uint32_t domid;
+    uint32_t vcpu;
+    uint32_t server; /* uid */
+    uint32_t dm_port;
+    uint32_t dm_ep;
+    int dm_efd;          /* borrowed from the endpoint cache */
+    uint64_t *dm_bits;   /* borrowed from the page cache */
+    struct hvp_fast *fast; /* own mapping of the domain's page set */
+    uint64_t ino;          /* its memfd's inode */
 };
 
 /* An ioreq server's pages, mapped for reading answers. */
@@ -88,6 +102,10 @@ struct hvc {
     unsigned nvcpus;
     struct hvc_srv *srvs;
     unsigned nsrvs;
+    struct hvc_fastv *fastv;
+    unsigned nfastv;
+    bool no_fast; /* hvc_set_io_fast(false) or XENSIM_IO_FAST=0 */
+    bool fast_waiting; /* a fast access uses its page set */
     struct hvc_domain_info self;
     uint64_t *rbuf; /* receive buffer, HVP_MAX_MSG + 8 */
 };
@@ -131,6 +149,28 @@ void hvc_mem_fini(struct hvc *c);
 
 /* hvc-evtchn.c */
 void hvc_evtchn_fini(struct hvc *c);
+/* The cached eventfd / mapped page with this id, adopting fd. */
+int hvc_ep_get(struct hvc *c, uint32_t id, int fd);
+uint64_t *hvc_pg_get(struct hvc *c, uint32_t id, int fd, bool rx);
+
+/* hvc-fast.c */
+void hvc_fast_learn(struct hvc *c, const struct hvp_ev_fast *e, int *fds,
+                    unsigned nfds);
+void hvc_fast_fini(struct hvc *c);
+/* The fast-path access: 1 done, 0 not taken (use VCPU_IO), or -errno. */
+int hvc_fast_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
+                struct hvc_io *io);
+/* An access a fast claim is waiting for (NULL: a VCPU_IO). */
+struct hvc_fast_wait {
+    uint64_t *claim;
+    uint64_t mine;
+    uint32_t uid;
+    uint32_t id;
+    bool lost; /* the daemon took the claim: its answer comes on the socket */
+};
+int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu, uint32_t seq,
+                  struct hvc_io *io, struct hvc_fast_wait *fw);
+struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid, uint32_t vcpu);
 
 
 #endif

@@ -248,6 +248,7 @@ struct hvc *hvc_open(const char *dir, uint32_t domid)
         return NULL;
     }
     c->efd = -1;
+    c->no_fast = getenv("XENSIM_IO_FAST") && !strcmp(getenv("XENSIM_IO_FAST"), "0");
     c->ports = calloc(HVP_MAX_PORTS, sizeof(*c->ports));
     c->rbuf = malloc(HVP_MAX_MSG + 8);
     if (domid == HVC_CONTROL) {
@@ -280,6 +281,7 @@ void hvc_close(struct hvc *c)
     if (!c) {
         return;
     }
+    hvc_fast_fini(c);
     hvc_evtchn_fini(c);
     hvc_mem_fini(c);
     if (c->status) {

@@ -206,6 +206,12 @@ struct hvc_io {
 };
 int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
                 struct hvc_io *io);
+/*
+ * Whether hvc_vcpu_io may take the fast path (route a port access
+ * itself and kick the device model directly, see hvc-fast.c); on by
+ * default, off when XENSIM_IO_FAST=0 is in the environment at open.
+ */
+void hvc_set_io_fast(struct hvc *c, bool on);
 
 /* ------------------------------------------------------------ DM ops */
 

@@ -90,6 +90,7 @@ static const struct hvp_row hvp_table[HVP_TYPE_MAX] = {
     [HVP_VCPU_MEM] = {"vcpu-mem",
                       S(sizeof(struct hvp_vcpu_mem), 1, HVP_VCPU_MEM_MAX),
                       S(sizeof(struct hvp_vcpu_mem_r), 1, HVP_VCPU_MEM_MAX)},
+    [HVP_EV_FAST] = {"ev-fast", NONE, S(sizeof(struct hvp_ev_fast), 0, 0)},
 };
 
 _Static_assert(sizeof(struct hvp_hdr) == 16, "header layout");
@@ -97,6 +98,7 @@ _Static_assert(sizeof(struct hvp_vcpu_io) == 40, "vcpu-io layout");
 _Static_assert(sizeof(struct hvp_copy_seg) == 16, "copy-seg layout");
 _Static_assert(sizeof(struct hvp_dm_state_r) == 64, "dm-state layout");
 _Static_assert(sizeof(struct hvp_vcpu_mem) == 24, "vcpu-mem layout");
+_Static_assert(sizeof(struct hvp_fast) <= HVP_FAST_SIZE, "fast page set");
 
 const char *hvproto_name(unsigned type)
 {
@@ -108,7 +110,8 @@ const char *hvproto_name(unsigned type)
 
 static bool hvp_is_async(unsigned type)
 {
-    return type == HVP_EV_PEER || type == HVP_EV_UNBOUND || type == HVP_EV_VCPU;
+    return type == HVP_EV_PEER || type == HVP_EV_UNBOUND || type == HVP_EV_VCPU ||
+           type == HVP_EV_FAST;
 }
 
 int hvproto_body_size(unsigned type, int reply)

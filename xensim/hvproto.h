@@ -81,6 +81,7 @@ enum hvp_type {
     /* requests added later (numbered after the events) */
     HVP_DM_MEMTYPE,
     HVP_VCPU_MEM,
+    HVP_EV_FAST, /* async */
     HVP_TYPE_MAX
 };
 
@@ -384,6 +385,65 @@ struct hvp_ev_vcpu {
     uint32_t ep;      /* id of the vCPU endpoint (eventfd) */
     uint32_t rx_page; /* id of its pending page for the server */
     uint32_t server;  /* the server's uid */
+};
+
+/*
+ * The vCPU I/O fast path (hv-fast.c, hvc-fast.c).  For each HVM
+ * domain the daemon keeps a shared page set (struct hvp_fast) holding,
+ * under a seqlock (gen odd while it rewrites), what a vCPU client needs
+ * to route a synchronous port access itself as hvm_select_ioreq_server
+ * would: whether the domain runs, each server slot's uid, id, enabled
+ * flag and port ranges, for each (slot, vCPU) the device model's end
+ * of the vCPU's port, and what the daemon itself has on each vCPU.
+ * EV_FAST hands a client the means to raise that port (the device
+ * model's eventfd and its pending page for the guest's domain) and the
+ * page set.  A client with a fast access in flight owns the vCPU's
+ * claim word (conn_id << 32 | seq, set by compare-and-swap from 0);
+ * whoever clears it (the client taking the answer, or the daemon
+ * tearing the server down, which then answers all ones on the socket
+ * with that seq) owns the answer.
+ */
+#define HVP_FAST_RANGES 64 /* port ranges per server; more: no fast path */
+#define HVP_FAST_SIZE   (8 * HVP_PAGE)
+struct hvp_fast_srv {
+    uint32_t uid; /* 0: slot empty */
+    uint16_t id;
+    uint8_t enabled;
+    uint8_t overflow; /* more port ranges than fit: no fast path */
+    uint32_t nranges;
+    uint32_t range[HVP_FAST_RANGES]; /* first | last << 16 */
+};
+struct hvp_fast_bind {
+    uint32_t dm_port; /* 0: the vCPU port is not bound */
+    uint32_t dm_ep;   /* id of the device model's endpoint */
+};
+struct hvp_fast_claim {
+    uint64_t claim; /* 0, or conn_id << 32 | seq */
+    uint32_t uid;   /* the server it went to */
+    uint32_t size;  /* the access size (for all ones) */
+    uint64_t done;  /* fast accesses completed (DM_STATE's ioreqs) */
+};
+struct hvp_fast {
+    uint32_t gen;
+    uint32_t running; /* 1: neither paused nor shut down */
+    uint32_t vcpus;
+    uint32_t pad;
+    struct hvp_fast_srv srv[HVP_MAX_IOREQ_SERVERS];
+    /* per vCPU: the daemon's own access (server uid, ~0 queued, 0) */
+    uint32_t slow[HVP_MAX_VCPUS];
+    struct hvp_fast_bind bind[HVP_MAX_IOREQ_SERVERS][HVP_MAX_VCPUS];
+    /* written by clients, outside the seqlock */
+    struct hvp_fast_claim claim[HVP_MAX_VCPUS];
+};
+
+/* EV_FAST + fds [DM eventfd, DM pending page for the guest, page set]. */
+struct hvp_ev_fast {
+    uint32_t domid;
+    uint32_t vcpu;
+    uint32_t server;  /* uid */
+    uint32_t dm_port; /* as in struct hvp_fast_bind */
+    uint32_t dm_ep;
+    uint32_t dm_page; /* id of the DM's pending page */
 };
 
 /* A parsed message: pointers into the caller's buffer. */
