@@ -105,7 +105,9 @@ static void hv_fast_build(struct hyp *hs, struct hv_dom *d, struct hvp_fast *f)
     for (v = 0; d->vcpu && v < d->vcpus && v < HVP_MAX_VCPUS; v++) {
         struct hv_vcpu *vc = &d->vcpu[v];
 
-        f->slow[v] = vc->server ? vc->server->uid : vc->waiter ? ~0u : 0;
+        f->slow[v] = vc->server   ? (vc->waiter ? vc->server->uid : HVP_FAST_ORPHAN)
+                     : vc->waiter ? HVP_FAST_QUEUED
+                                  : 0;
     }
 }
 
@@ -263,6 +265,12 @@ void hv_fast_abort(struct hyp *hs, struct hv_dom *d, struct hv_ios *s)
             hv_send(w, HVP_VCPU_IO, (uint32_t)claim, 0, &o, sizeof(o), NULL, 0);
         }
     }
+}
+
+bool hv_fast_claimed(const struct hv_dom *d, uint32_t v)
+{
+    return d->fast && v < HVP_MAX_VCPUS &&
+           __atomic_load_n(&d->fast->claim[v].claim, __ATOMIC_SEQ_CST) != 0;
 }
 
 bool hv_fast_busy(struct hyp *hs, struct hv_dom *d, uint32_t v)

@@ -243,6 +243,8 @@ void hv_fast_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
                   struct hv_ios *s, struct hv_conn *w);
 /* Answers (all ones) every fast access claimed at s, which goes away. */
 void hv_fast_abort(struct hyp *hs, struct hv_dom *d, struct hv_ios *s);
+/* Whether a fast access holds vCPU v now. */
+bool hv_fast_claimed(const struct hv_dom *d, uint32_t v);
 /* Publishes v's new waiter; true if a fast access holds v. */
 bool hv_fast_busy(struct hyp *hs, struct hv_dom *d, uint32_t v);
 void hv_fast_conn_gone(struct hyp *hs, struct hv_conn *c);

@@ -416,6 +416,7 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     struct hv_ep *ep = &d->vcpu_ep[v];
     struct hv_page *pg;
     uint32_t port = s->vcpu_port[v];
+    uint64_t held;
 
     if (!w) {
         return false;
@@ -430,9 +431,15 @@ static bool hv_vcpu_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
      * still waiting on its eventfd sees it has lost it before any
      * answer for the new holder can arrive (see hvproto.h).
      */
-    __atomic_store_n(&pg->bits[HVP_VCPU_HOLDER], (uint64_t)w->ep.id,
-                     __ATOMIC_RELEASE);
-    if (vc->told_conn != w->ep.id || vc->told_server != s->uid) {
+    held = __atomic_exchange_n(&pg->bits[HVP_VCPU_HOLDER], (uint64_t)w->ep.id,
+                               __ATOMIC_ACQ_REL);
+    /*
+     * A client that held the vCPU through the fast path (hvc-fast.c)
+     * took it without us: ours may be polling only its socket, so the
+     * EV_VCPU goes again, which wakes it to wait on the eventfd too.
+     */
+    if (vc->told_conn != w->ep.id || vc->told_server != s->uid ||
+        held != w->ep.id) {
         struct hvp_ev_vcpu ev = {d->domid, v, port, ep->id, pg->id, s->uid};
         int fds[3] = {ep->efd, pg->fd, s->memfd};
 
@@ -548,6 +555,9 @@ int hv_h_vcpu_io(struct hv_conn *c, const struct hvp_msg *m, struct hv_reply *r)
         return -ESHUTDOWN;
     }
     vc = &d->vcpu[b->vcpu];
+    if (hv_fast_claimed(d, b->vcpu)) {
+        return -EBUSY; /* a fast access holds the vCPU (hv-fast.c) */
+    }
     if (vc->server) {
         /* the previous access went to a server: did its client take it? */
         ioreq_t *slot = hv_ios_slot(vc->server, b->vcpu);

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,11 @@
 void hvc_set_io_fast(struct hvc *c, bool on)
 {
     c->no_fast = !on;
+}
+
+void hvc_io_stats(const struct hvc *c, struct hvc_io_stats *out)
+{
+    *out = c->io_stats;
 }
 
 static struct hvc_fastv *hvc_fastv_find(struct hvc *c, uint32_t domid,
@@ -185,6 +191,35 @@ static uint8_t *hvc_fast_pages(struct hvc *c, uint32_t uid)
     return NULL;
 }
 
+/*
+ * Handles async events waiting on the socket (EV_VCPU / EV_FAST may
+ * be among them), dropping late VCPU_IO replies for finished accesses.
+ */
+static void hvc_fast_drain(struct hvc *c)
+{
+    struct hvc_reply rep;
+    int rc;
+
+    if (!c->status ||
+        __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE) == c->async_seen) {
+        return;
+    }
+    c->async_seen = __atomic_load_n(&c->status->async, __ATOMIC_ACQUIRE);
+    while (!c->broken) {
+        rc = hvc_recv_one(c, MSG_DONTWAIT, &rep);
+        if (rc == -EINPROGRESS) {
+            continue;
+        }
+        if (rc < 0) {
+            return;
+        }
+        hvc_reply_close(&rep);
+        if (rep.m.hdr.type != HVP_VCPU_IO) {
+            c->broken = true;
+        }
+    }
+}
+
 static void hvc_fast_raise(const struct hvc_fastv *fv)
 {
     uint64_t bit = 1ull << (fv->dm_port % 64), one = 1;
@@ -209,7 +244,11 @@ int hvc_fast_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
     ioreq_t *slot;
     int i, rc;
 
-    if (!hvc_fast_eligible(c, vcpu, io) ||
+    if (!hvc_fast_eligible(c, vcpu, io)) {
+        return 0;
+    }
+    hvc_fast_drain(c);
+    if (
         !(fv = hvc_fastv_find(c, domid, vcpu)) || !fv->fast || !fv->dm_bits ||
         fv->dm_efd < 0 || !(v = hvc_vcpu_find(c, domid, vcpu)) || !v->rx ||
         v->server != fv->server || !(base = hvc_fast_pages(c, fv->server))) {
@@ -294,6 +333,7 @@ int hvc_fast_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
         slot->state = STATE_IOREQ_READY;
         hvc_fast_raise(fv);
     }
+    c->io_stats.fast++;
     c->fast_waiting = true;
     rc = hvc_vcpu_wait(c, domid, vcpu, seq, io, &fw);
     c->fast_waiting = false;

@@ -174,17 +174,21 @@ static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
     if (slot->state != STATE_IORESP_READY) {
         return false;
     }
-    if (fw && !__atomic_compare_exchange_n(fw->claim, &fw->mine, 0, false,
-                                           __ATOMIC_SEQ_CST,
-                                           __ATOMIC_SEQ_CST)) {
-        fw->lost = true; /* the daemon answers it on the socket */
-        return false;
-    }
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     *data = slot->data;
     *server = fw ? fw->id : uid & 0xffff;
     slot->state = STATE_IOREQ_NONE;
     __atomic_thread_fence(__ATOMIC_RELEASE);
+    if (fw) {
+        /*
+         * The slot is free before the vCPU is: the daemon routes the
+         * next access only after this.  If the daemon took the claim
+         * meanwhile (its server went away), its all-ones reply on the
+         * socket carries a finished seq and is dropped as late.
+         */
+        __atomic_compare_exchange_n(fw->claim, &fw->mine, 0, false,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
     return true;
 }
 
@@ -278,6 +282,7 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu, struct hvc_io *io)
     if (rc != 0) {
         return rc < 0 ? rc : 0;
     }
+    c->io_stats.routed++;
     rc = hvc_send_req(c, HVP_VCPU_IO, &b, sizeof(b), NULL, 0);
     return rc < 0 ? rc : hvc_vcpu_wait(c, domid, vcpu, c->seq, io, NULL);
 }

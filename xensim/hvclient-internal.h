@@ -106,6 +106,7 @@ struct hvc {
     unsigned nfastv;
     bool no_fast; /* hvc_set_io_fast(false) or XENSIM_IO_FAST=0 */
     bool fast_waiting; /* a fast access uses its page set */
+    struct hvc_io_stats io_stats;
     struct hvc_domain_info self;
     uint64_t *rbuf; /* receive buffer, HVP_MAX_MSG + 8 */
 };

@@ -212,6 +212,12 @@ int hvc_vcpu_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
  * default, off when XENSIM_IO_FAST=0 is in the environment at open.
  */
 void hvc_set_io_fast(struct hvc *c, bool on);
+/* How this client's hvc_vcpu_io calls went: fast path or VCPU_IO. */
+struct hvc_io_stats {
+    uint64_t fast;   /* routed by the client itself */
+    uint64_t routed; /* sent to the daemon */
+};
+void hvc_io_stats(const struct hvc *c, struct hvc_io_stats *out);
 
 /* ------------------------------------------------------------ DM ops */
 

@@ -405,6 +405,8 @@ struct hvp_ev_vcpu {
  */
 #define HVP_FAST_RANGES 64 /* port ranges per server; more: no fast path */
 #define HVP_FAST_SIZE   (8 * HVP_PAGE)
+#define HVP_FAST_QUEUED 0xffffffffu
+#define HVP_FAST_ORPHAN 0xfffffffeu
 struct hvp_fast_srv {
     uint32_t uid; /* 0: slot empty */
     uint16_t id;
@@ -429,7 +431,11 @@ struct hvp_fast {
     uint32_t vcpus;
     uint32_t pad;
     struct hvp_fast_srv srv[HVP_MAX_IOREQ_SERVERS];
-    /* per vCPU: the daemon's own access (server uid, ~0 queued, 0) */
+    /*
+     * per vCPU: the daemon's own access: 0 none, the server's uid
+     * while its client may still be taking the answer, HVP_FAST_QUEUED
+     * while the daemon holds it, HVP_FAST_ORPHAN when its client died
+     */
     uint32_t slow[HVP_MAX_VCPUS];
     struct hvp_fast_bind bind[HVP_MAX_IOREQ_SERVERS][HVP_MAX_VCPUS];
     /* written by clients, outside the seqlock */
