@@ -77,6 +77,7 @@ static void hv_vcpu_reply(struct hv_dom *d, uint32_t v, int status,
 
     vc->waiter = NULL;
     vc->server = NULL;
+    hv_fast_publish(d->hs, d); /* before the client can try again */
     if (w) {
         hv_send(w, HVP_VCPU_IO, vc->seq, status, &o, sizeof(o), NULL, 0);
     }
@@ -509,6 +510,7 @@ static void hv_vcpu_dispatch(struct hyp *hs, struct hv_dom *d, uint32_t v)
     __atomic_thread_fence(__ATOMIC_RELEASE);
     slot->state = STATE_IOREQ_READY;
     vc->server = s;
+    hv_fast_publish(hs, d); /* before the answer can come */
     hv_evtchn_raise(hs, d, s->vcpu_port[v]);
 }
 
