@@ -210,6 +210,7 @@ void hv_fast_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
         int fds[3] = {ep->efd, pg->fd, d->fast_fd};
 
         if (hv_send(w, HVP_EV_FAST, 0, 0, &ev, sizeof(ev), fds, 3) == 0) {
+            w->fast_told = true;
             vc->fast_conn = w->ep.id;
             vc->fast_server = s->uid;
             vc->fast_ep = ep->id;
@@ -218,12 +219,20 @@ void hv_fast_tell(struct hyp *hs, struct hv_dom *d, uint32_t v,
     }
 }
 
-static struct hv_conn *hv_fast_conn(struct hyp *hs, uint32_t id)
+/*
+ * The client a claim names, if it could have made it: one that was
+ * given a page set and may drive d's vCPUs.  A claim naming anyone
+ * else (a scribbled page) is dropped, so no other connection ever
+ * gets a stray reply.
+ */
+static struct hv_conn *hv_fast_conn(struct hyp *hs, struct hv_dom *d,
+                                    uint32_t id)
 {
     struct hv_conn *c;
 
     for (c = hs->conns; c; c = c->next) {
-        if (!c->dead && c->ep.id == id) {
+        if (!c->dead && c->ep.id == id && c->fast_told &&
+            (c->priv ? hv_may_control(c, d->domid) : c->domid == d->domid)) {
             return c;
         }
     }
@@ -260,7 +269,7 @@ void hv_fast_abort(struct hyp *hs, struct hv_dom *d, struct hv_ios *s)
             continue;
         }
         o.data = size >= 8 ? ~0ull : (1ull << ((size & 7) * 8)) - 1;
-        w = hv_fast_conn(hs, (uint32_t)(claim >> 32));
+        w = hv_fast_conn(hs, d, (uint32_t)(claim >> 32));
         if (w) {
             hv_send(w, HVP_VCPU_IO, (uint32_t)claim, 0, &o, sizeof(o), NULL, 0);
         }

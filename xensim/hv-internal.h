@@ -155,6 +155,7 @@ struct hv_conn {
     struct hv_gmap *gmaps;
     uint32_t next_handle;
     uint32_t mapped_refs; /* pins held, bounded by HV_MAX_PINS */
+    bool fast_told;       /* was sent EV_FAST (may hold fast claims) */
 };
 
 /* Grant pins one connection may hold at once (a memory bound). */
