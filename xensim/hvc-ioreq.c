@@ -106,7 +106,7 @@ int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
 
 /* The vCPU endpoint learnt from EV_VCPU, or NULL. */
 struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
-                                      uint32_t vcpu)
+                               uint32_t vcpu)
 {
     unsigned i;
 
