@@ -110,48 +110,25 @@ static int hvc_bound(struct hvc *c, const struct hvp_bound *b, int *fds,
 static void hvc_vcpu_learn(struct hvc *c, const struct hvp_ev_vcpu *e, int *fds,
                            unsigned nfds)
 {
-    struct hvc_vcpu *v = NULL, *grown;
-    struct hvc_srv *sv = NULL;
+    struct hvc_vcpu *v;
+    struct hvc_srv *sv;
     unsigned i;
 
-    if (nfds != 3 || e->port == 0 || e->port >= HVP_MAX_PORTS) {
+    if (nfds != 3 || e->port == 0 || e->port >= HVP_MAX_PORTS ||
+        !(v = hvc_vcpu_get(c, e->domid, e->vcpu))) {
         for (i = 0; i < nfds; i++) {
             close(fds[i]);
         }
         return;
     }
-    for (i = 0; i < c->nvcpus; i++) {
-        if (c->vcpus[i].domid == e->domid && c->vcpus[i].vcpu == e->vcpu) {
-            v = &c->vcpus[i];
-        }
-    }
-    if (!v) {
-        grown = realloc(c->vcpus, (c->nvcpus + 1) * sizeof(*grown));
-        if (!grown) {
-            for (i = 0; i < nfds; i++) {
-                close(fds[i]);
-            }
-            return;
-        }
-        c->vcpus = grown;
-        v = &c->vcpus[c->nvcpus++];
-    }
-    v->domid = e->domid;
-    v->vcpu = e->vcpu;
     v->port = e->port;
     v->efd = hvc_ep_get(c, e->ep, fds[0]);
     v->rx = hvc_pg_get(c, e->rx_page, fds[1], false);
     v->server = e->server;
-    for (i = 0; i < c->nsrvs; i++) {
-        if (c->srvs[i].uid == e->server) {
-            sv = &c->srvs[i];
-        }
-    }
-    if (sv) {
+    if (hvc_srv_find(c, e->server)) {
         close(fds[2]);
         return;
     }
-    grown = NULL;
     sv = realloc(c->srvs, (c->nsrvs + 1) * sizeof(*sv));
     if (!sv) {
         close(fds[2]);

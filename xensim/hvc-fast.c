@@ -33,8 +33,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,43 +52,18 @@ void hvc_io_stats(const struct hvc *c, struct hvc_io_stats *out)
     *out = c->io_stats;
 }
 
-static struct hvc_fastv *hvc_fastv_find(struct hvc *c, uint32_t domid,
-                                        uint32_t vcpu)
-{
-    unsigned i;
-
-    for (i = 0; i < c->nfastv; i++) {
-        if (c->fastv[i].domid == domid && c->fastv[i].vcpu == vcpu) {
-            return &c->fastv[i];
-        }
-    }
-    return NULL;
-}
-
 void hvc_fast_learn(struct hvc *c, const struct hvp_ev_fast *e, int *fds,
                     unsigned nfds)
 {
-    struct hvc_fastv *f, *grown;
+    struct hvc_vcpu *f;
     struct stat st;
     void *page;
     unsigned i;
 
     if (nfds != 3 || e->dm_port == 0 || e->dm_port >= HVP_MAX_PORTS ||
-        e->vcpu >= HVP_MAX_VCPUS) {
+        e->vcpu >= HVP_MAX_VCPUS ||
+        !(f = hvc_vcpu_get(c, e->domid, e->vcpu))) {
         goto err;
-    }
-    f = hvc_fastv_find(c, e->domid, e->vcpu);
-    if (!f) {
-        grown = realloc(c->fastv, (c->nfastv + 1) * sizeof(*grown));
-        if (!grown) {
-            goto err;
-        }
-        c->fastv = grown;
-        f = &c->fastv[c->nfastv++];
-        memset(f, 0, sizeof(*f));
-        f->domid = e->domid;
-        f->vcpu = e->vcpu;
-        f->dm_efd = -1;
     }
     if (fstat(fds[2], &st) < 0) {
         goto err;
@@ -109,7 +82,7 @@ void hvc_fast_learn(struct hvc *c, const struct hvp_ev_fast *e, int *fds,
         f->ino = st.st_ino;
     }
     close(fds[2]);
-    f->server = e->server;
+    f->fast_server = e->server;
     f->dm_port = e->dm_port;
     f->dm_ep = e->dm_ep;
     f->dm_efd = hvc_ep_get(c, e->dm_ep, fds[0]);
@@ -126,14 +99,12 @@ void hvc_fast_fini(struct hvc *c)
 {
     unsigned i;
 
-    for (i = 0; i < c->nfastv; i++) {
-        if (c->fastv[i].fast) {
-            munmap(c->fastv[i].fast, HVP_FAST_SIZE);
+    for (i = 0; i < c->nvcpus; i++) {
+        if (c->vcpus[i].fast) {
+            munmap(c->vcpus[i].fast, HVP_FAST_SIZE);
+            c->vcpus[i].fast = NULL;
         }
     }
-    free(c->fastv);
-    c->fastv = NULL;
-    c->nfastv = 0;
 }
 
 static bool hvc_fast_eligible(const struct hvc *c, uint32_t vcpu,
@@ -179,18 +150,6 @@ static int hvc_fast_route(const struct hvp_fast *f, uint32_t lo, uint32_t hi)
     return -1;
 }
 
-static uint8_t *hvc_fast_pages(struct hvc *c, uint32_t uid)
-{
-    unsigned i;
-
-    for (i = 0; i < c->nsrvs; i++) {
-        if (c->srvs[i].uid == uid) {
-            return c->srvs[i].base;
-        }
-    }
-    return NULL;
-}
-
 /*
  * Handles async events waiting on the socket (EV_VCPU / EV_FAST may
  * be among them), dropping late VCPU_IO replies for finished accesses.
@@ -220,13 +179,13 @@ static void hvc_fast_drain(struct hvc *c)
     }
 }
 
-static void hvc_fast_raise(const struct hvc_fastv *fv)
+static void hvc_fast_raise(const struct hvc_vcpu *v)
 {
-    uint64_t bit = 1ull << (fv->dm_port % 64), one = 1;
-    uint64_t old = __atomic_fetch_or(&fv->dm_bits[fv->dm_port / 64], bit,
+    uint64_t bit = 1ull << (v->dm_port % 64), one = 1;
+    uint64_t old = __atomic_fetch_or(&v->dm_bits[v->dm_port / 64], bit,
                                      __ATOMIC_SEQ_CST);
 
-    if (!(old & bit) && write(fv->dm_efd, &one, sizeof(one)) < 0) {
+    if (!(old & bit) && write(v->dm_efd, &one, sizeof(one)) < 0) {
         /* counter overflow only; the bit is set */
     }
 }
@@ -234,13 +193,12 @@ static void hvc_fast_raise(const struct hvc_fastv *fv)
 int hvc_fast_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
                 struct hvc_io *io)
 {
-    struct hvc_fastv *fv;
     struct hvc_vcpu *v;
+    struct hvc_srv *sv;
     struct hvc_fast_wait fw = {0};
     struct hvp_fast *f;
     struct hvp_fast_claim *cl;
     uint32_t gen, uid, slow, seq;
-    uint8_t *base;
     ioreq_t *slot;
     int i, rc;
 
@@ -248,13 +206,12 @@ int hvc_fast_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
         return 0;
     }
     hvc_fast_drain(c);
-    if (
-        !(fv = hvc_fastv_find(c, domid, vcpu)) || !fv->fast || !fv->dm_bits ||
-        fv->dm_efd < 0 || !(v = hvc_vcpu_find(c, domid, vcpu)) || !v->rx ||
-        v->server != fv->server || !(base = hvc_fast_pages(c, fv->server))) {
+    if (!(v = hvc_vcpu_find(c, domid, vcpu)) || !v->fast || !v->dm_bits ||
+        v->dm_efd < 0 || !v->rx || v->server != v->fast_server ||
+        !(sv = hvc_srv_find(c, v->server))) {
         return 0;
     }
-    f = fv->fast;
+    f = v->fast;
     gen = __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE);
     if ((gen & 1) || !__atomic_load_n(&f->running, __ATOMIC_RELAXED) ||
         vcpu >= __atomic_load_n(&f->vcpus, __ATOMIC_RELAXED)) {
@@ -268,12 +225,12 @@ int hvc_fast_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
     uid = __atomic_load_n(&f->srv[i].uid, __ATOMIC_RELAXED);
     fw.id = __atomic_load_n(&f->srv[i].id, __ATOMIC_RELAXED);
     slow = __atomic_load_n(&f->slow[vcpu], __ATOMIC_RELAXED);
-    slot = &((shared_iopage_t *)(base + HVP_PAGE))->vcpu_ioreq[vcpu];
-    if (uid != fv->server ||
+    slot = &((shared_iopage_t *)(sv->base + HVP_PAGE))->vcpu_ioreq[vcpu];
+    if (uid != v->fast_server ||
         __atomic_load_n(&f->bind[i][vcpu].dm_port, __ATOMIC_RELAXED) !=
-            fv->dm_port ||
+            v->dm_port ||
         __atomic_load_n(&f->bind[i][vcpu].dm_ep, __ATOMIC_RELAXED) !=
-            fv->dm_ep ||
+            v->dm_ep ||
         (slow != 0 && slow != uid)) {
         return 0;
     }
@@ -331,7 +288,7 @@ int hvc_fast_io(struct hvc *c, uint32_t domid, uint32_t vcpu,
         slot->type = IOREQ_TYPE_PIO;
         __atomic_thread_fence(__ATOMIC_RELEASE);
         slot->state = STATE_IOREQ_READY;
-        hvc_fast_raise(fv);
+        hvc_fast_raise(v);
     }
     c->io_stats.fast++;
     c->fast_waiting = true;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -104,7 +105,7 @@ int hvc_ioreq_server_destroy(struct hvc *c, uint32_t domid, uint16_t id)
     return hvc_simple(c, HVP_IOS_DESTROY, &b, sizeof(b));
 }
 
-/* The vCPU endpoint learnt from EV_VCPU, or NULL. */
+/* What EV_VCPU / EV_FAST told us of a vCPU, or NULL. */
 struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
                                uint32_t vcpu)
 {
@@ -116,6 +117,38 @@ struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid,
         }
     }
     return NULL;
+}
+
+/* The pages of the server with this uid that EV_VCPU mapped, or NULL. */
+struct hvc_srv *hvc_srv_find(struct hvc *c, uint32_t uid)
+{
+    unsigned i;
+
+    for (i = 0; i < c->nsrvs; i++) {
+        if (c->srvs[i].uid == uid) {
+            return &c->srvs[i];
+        }
+    }
+    return NULL;
+}
+
+/* hvc_vcpu_find's vCPU, made knowing nothing yet if new; NULL if no memory. */
+struct hvc_vcpu *hvc_vcpu_get(struct hvc *c, uint32_t domid, uint32_t vcpu)
+{
+    struct hvc_vcpu *v = hvc_vcpu_find(c, domid, vcpu), *grown;
+
+    if (v) {
+        return v;
+    }
+    grown = realloc(c->vcpus, (c->nvcpus + 1) * sizeof(*grown));
+    if (!grown) {
+        return NULL;
+    }
+    c->vcpus = grown;
+    v = &c->vcpus[c->nvcpus++];
+    *v = (struct hvc_vcpu){.domid = domid, .vcpu = vcpu, .efd = -1,
+                           .dm_efd = -1};
+    return v;
 }
 
 /*
@@ -141,10 +174,9 @@ static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
                             struct hvc_fast_wait *fw, uint64_t *data,
                             uint32_t *server)
 {
-    struct hvc_srv *sv = NULL;
+    struct hvc_srv *sv;
     uint32_t uid;
     ioreq_t *slot;
-    unsigned i;
 
     if (!v || !v->rx || v->vcpu >= HVP_MAX_VCPUS ||
         (fw ? fw->lost : !hvc_vcpu_named(c, seq))) {
@@ -152,11 +184,7 @@ static bool hvc_vcpu_answer(struct hvc *c, struct hvc_vcpu *v, uint32_t seq,
     }
     uid = fw ? fw->uid
              : __atomic_load_n(&c->status->io_server, __ATOMIC_RELAXED);
-    for (i = 0; i < c->nsrvs; i++) {
-        if (c->srvs[i].uid == uid) {
-            sv = &c->srvs[i];
-        }
-    }
+    sv = hvc_srv_find(c, uid);
     if (!sv) {
         return false;
     }

@@ -40,7 +40,11 @@ struct hvc_mem {
     uint32_t gnt_frames; /* 0: not known yet */
 };
 
-/* Where a vCPU's synchronous answers arrive (EV_VCPU). */
+/*
+ * What this client knows of one vCPU: where its synchronous answers
+ * arrive (EV_VCPU; rx NULL until then) and how to raise its port at
+ * the device model itself (EV_FAST; fast NULL until then).
+ */
 struct hvc_vcpu {
     uint32_t domid;
     uint32_t vcpu;
@@ -48,13 +52,7 @@ struct hvc_vcpu {
     int efd;      /* borrowed from the endpoint cache */
     uint64_t *rx; /* borrowed from the page cache */
     uint32_t server; /* uid of the server port is for */
-};
-
-/* How to raise a vCPU's port at the device model itself (EV_FAST). */
-struct hvc_fastv {
-    uint32_t domid;
-    uint32_t vcpu;
-    uint32_t server; /* uid */
+    uint32_t fast_server; /* uid EV_FAST was for */
     uint32_t dm_port;
     uint32_t dm_ep;
     int dm_efd;          /* borrowed from the endpoint cache */
@@ -102,8 +100,6 @@ struct hvc {
     unsigned nvcpus;
     struct hvc_srv *srvs;
     unsigned nsrvs;
-    struct hvc_fastv *fastv;
-    unsigned nfastv;
     bool no_fast; /* hvc_set_io_fast(false) or XENSIM_IO_FAST=0 */
     bool fast_waiting; /* a fast access uses its page set */
     struct hvc_io_stats io_stats;
@@ -172,6 +168,8 @@ struct hvc_fast_wait {
 int hvc_vcpu_wait(struct hvc *c, uint32_t domid, uint32_t vcpu, uint32_t seq,
                   struct hvc_io *io, struct hvc_fast_wait *fw);
 struct hvc_vcpu *hvc_vcpu_find(struct hvc *c, uint32_t domid, uint32_t vcpu);
+struct hvc_vcpu *hvc_vcpu_get(struct hvc *c, uint32_t domid, uint32_t vcpu);
+struct hvc_srv *hvc_srv_find(struct hvc *c, uint32_t uid);
 
 
 #endif
